@@ -1,0 +1,229 @@
+//! 4-level page tables. `init` replaces the boot tables with the kernel's own: a direct map of
+//! all RAM (2 MiB pages, no-execute), the kernel image with per-section permissions and an
+//! unmapped guard page under the boot stack, and device windows mapped uncached on demand.
+//!
+//! Every upper-half PML4 slot gets its PDPT at boot, so later user address spaces can copy
+//! the upper half once and stay consistent forever.
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use super::layout::{HHDM_BASE, LARGE_PAGE_SIZE, PAGE_SIZE, phys_to_virt, sections};
+use super::phys;
+
+bitflags::bitflags! {
+    /// Page-table entry bits.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct PteFlags: u64 {
+        /// Present.
+        const PRESENT = 1;
+        /// Writable.
+        const WRITABLE = 1 << 1;
+        /// Accessible from user mode.
+        const USER = 1 << 2;
+        /// Write-through.
+        const WRITE_THROUGH = 1 << 3;
+        /// Cache disabled.
+        const NO_CACHE = 1 << 4;
+        /// Accessed (set by the CPU).
+        const ACCESSED = 1 << 5;
+        /// Dirty (set by the CPU).
+        const DIRTY = 1 << 6;
+        /// Large page (in a PD or PDPT entry).
+        const HUGE = 1 << 7;
+        /// Global (not flushed on CR3 switch).
+        const GLOBAL = 1 << 8;
+        /// Software bit: copy-on-write.
+        const COW = 1 << 9;
+        /// No-execute.
+        const NO_EXECUTE = 1 << 63;
+    }
+}
+
+const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+
+/// Physical address of the kernel's PML4 (0 before `init`).
+static KERNEL_PML4: AtomicU64 = AtomicU64::new(0);
+
+/// Where page-table frames come from.
+pub trait FrameSource {
+    /// A zeroed 4 KiB frame, or None when memory is exhausted.
+    fn alloc_zeroed_frame(&mut self) -> Option<u64>;
+}
+
+fn index(virt: u64, level: u32) -> u64 {
+    (virt >> (12 + 9 * (level - 1))) & 0x1ff
+}
+
+fn entry_addr(table: u64, idx: u64) -> u64 {
+    table + idx * 8
+}
+
+/// Returns the next-level table for `virt` at `level` (4 = PML4), creating it when `alloc`
+/// provides frames.
+fn next_table(table: u64, virt: u64, level: u32, alloc: Option<&mut dyn FrameSource>, user: bool) -> Option<u64> {
+    let e = entry_addr(table, index(virt, level));
+    let entry = phys::read_u64(e);
+    if entry & PteFlags::PRESENT.bits() != 0 {
+        assert!(entry & PteFlags::HUGE.bits() == 0, "walking through a large page at {virt:#x}");
+        if user && entry & PteFlags::USER.bits() == 0 {
+            phys::write_u64(e, entry | PteFlags::USER.bits());
+        }
+        return Some(entry & ADDR_MASK);
+    }
+    let frame = alloc?.alloc_zeroed_frame()?;
+    let mut flags = PteFlags::PRESENT | PteFlags::WRITABLE;
+    if user {
+        flags |= PteFlags::USER;
+    }
+    phys::write_u64(e, frame | flags.bits());
+    Some(frame)
+}
+
+/// Maps one 4 KiB page `virt -> phys` in the tables rooted at `pml4`.
+pub fn map_page(pml4: u64, virt: u64, phys_addr: u64, flags: PteFlags, alloc: &mut dyn FrameSource) -> Result<(), ()> {
+    let user = flags.contains(PteFlags::USER);
+    let pdpt = next_table(pml4, virt, 4, Some(alloc), user).ok_or(())?;
+    let pd = next_table(pdpt, virt, 3, Some(alloc), user).ok_or(())?;
+    let pt = next_table(pd, virt, 2, Some(alloc), user).ok_or(())?;
+    phys::write_u64(entry_addr(pt, index(virt, 1)), phys_addr | (flags | PteFlags::PRESENT).bits());
+    Ok(())
+}
+
+/// Maps one 2 MiB page.
+fn map_large(pml4: u64, virt: u64, phys_addr: u64, flags: PteFlags, alloc: &mut dyn FrameSource) -> Result<(), ()> {
+    let pdpt = next_table(pml4, virt, 4, Some(alloc), false).ok_or(())?;
+    let pd = next_table(pdpt, virt, 3, Some(alloc), false).ok_or(())?;
+    phys::write_u64(
+        entry_addr(pd, index(virt, 2)),
+        phys_addr | (flags | PteFlags::PRESENT | PteFlags::HUGE).bits(),
+    );
+    Ok(())
+}
+
+/// Removes the 4 KiB mapping of `virt`; returns the physical page it mapped.
+pub fn unmap_page(pml4: u64, virt: u64) -> Option<u64> {
+    let pdpt = next_table(pml4, virt, 4, None, false)?;
+    let pd = next_table(pdpt, virt, 3, None, false)?;
+    let pt = next_table(pd, virt, 2, None, false)?;
+    let e = entry_addr(pt, index(virt, 1));
+    let entry = phys::read_u64(e);
+    if entry & PteFlags::PRESENT.bits() == 0 {
+        return None;
+    }
+    phys::write_u64(e, 0);
+    flush(virt);
+    Some(entry & ADDR_MASK)
+}
+
+/// Translates `virt` in the tables rooted at `pml4` (handles large pages).
+pub fn translate_in(pml4: u64, virt: u64) -> Option<(u64, PteFlags)> {
+    let mut table = pml4;
+    for level in (1..=4).rev() {
+        let entry = phys::read_u64(entry_addr(table, index(virt, level)));
+        let flags = PteFlags::from_bits_truncate(entry);
+        if !flags.contains(PteFlags::PRESENT) {
+            return None;
+        }
+        if level == 1 || (level <= 3 && flags.contains(PteFlags::HUGE)) {
+            let page_size = 1u64 << (12 + 9 * (level - 1));
+            return Some(((entry & ADDR_MASK & !(page_size - 1)) | (virt & (page_size - 1)), flags));
+        }
+        table = entry & ADDR_MASK;
+    }
+    None
+}
+
+/// Translates `virt` in the current address space.
+pub fn translate(virt: u64) -> Option<(u64, PteFlags)> {
+    translate_in(super::cpu::read_cr3() & ADDR_MASK, virt)
+}
+
+/// Is `virt` mapped in the current address space?
+pub fn is_mapped(virt: u64) -> bool {
+    translate(virt).is_some()
+}
+
+/// Invalidates the TLB entry of one page.
+pub fn flush(virt: u64) {
+    x86_64::instructions::tlb::flush(x86_64::VirtAddr::new_truncate(virt));
+}
+
+/// Builds the kernel's page tables and switches to them.
+///
+/// `ram_end` is one past the highest RAM address (rounded to 2 MiB here).
+pub fn init(ram_end: u64, alloc: &mut dyn FrameSource) {
+    let pml4 = alloc.alloc_zeroed_frame().expect("no frame for the kernel PML4");
+    // Every upper-half slot gets a PDPT now (see module doc).
+    for slot in 256..512u64 {
+        let pdpt = alloc.alloc_zeroed_frame().expect("no frame for a kernel PDPT");
+        phys::write_u64(entry_addr(pml4, slot), pdpt | (PteFlags::PRESENT | PteFlags::WRITABLE).bits());
+    }
+    let ram_end = ram_end.next_multiple_of(LARGE_PAGE_SIZE);
+    let hhdm_flags = PteFlags::WRITABLE | PteFlags::NO_EXECUTE | PteFlags::GLOBAL;
+    let mut p = 0;
+    while p < ram_end {
+        map_large(pml4, HHDM_BASE + p, p, hhdm_flags, alloc).expect("out of frames mapping RAM");
+        p += LARGE_PAGE_SIZE;
+    }
+
+    let map_range = |alloc: &mut dyn FrameSource, start: u64, end: u64, flags: PteFlags, skip: Option<u64>| {
+        let mut v = start;
+        while v < end {
+            if Some(v) != skip {
+                map_page(pml4, v, sections::image_virt_to_phys(v), flags | PteFlags::GLOBAL, alloc)
+                    .expect("out of frames mapping the kernel");
+            }
+            v += PAGE_SIZE;
+        }
+    };
+    map_range(alloc, sections::text_start(), sections::text_end(), PteFlags::empty(), None);
+    map_range(alloc, sections::rodata_start(), sections::rodata_end(), PteFlags::NO_EXECUTE, None);
+    map_range(
+        alloc,
+        sections::data_start(),
+        sections::data_end(),
+        PteFlags::WRITABLE | PteFlags::NO_EXECUTE,
+        Some(sections::boot_stack_guard()),
+    );
+
+    // SAFETY: the new tables map the running code, its stack (minus the guard page, which
+    // nothing touches), all RAM through the direct map, and every static, so execution
+    // continues unchanged after the switch.
+    unsafe {
+        core::arch::asm!("mov cr3, {}", in(reg) pml4, options(nostack, preserves_flags));
+    }
+    KERNEL_PML4.store(pml4, Ordering::Release);
+    phys::set_direct_map_end(ram_end);
+}
+
+/// Physical address of the kernel PML4.
+pub fn kernel_pml4() -> u64 {
+    KERNEL_PML4.load(Ordering::Acquire)
+}
+
+/// Frames for MMIO page tables: taken from the kernel's frame allocator.
+struct KernelFrames;
+
+impl FrameSource for KernelFrames {
+    fn alloc_zeroed_frame(&mut self) -> Option<u64> {
+        crate::mm::frame::alloc_zeroed()
+    }
+}
+
+/// Maps `[phys, phys+len)` of device memory into the direct map, uncached.
+pub fn map_mmio(phys_addr: u64, len: u64) {
+    let pml4 = kernel_pml4();
+    assert!(pml4 != 0, "map_mmio before paging::init");
+    let start = phys_addr & !(PAGE_SIZE - 1);
+    let end = (phys_addr + len).next_multiple_of(PAGE_SIZE);
+    let flags = PteFlags::WRITABLE | PteFlags::NO_CACHE | PteFlags::WRITE_THROUGH | PteFlags::NO_EXECUTE | PteFlags::GLOBAL;
+    let mut p = start;
+    while p < end {
+        let virt = phys_to_virt(p);
+        if translate_in(pml4, virt).is_none() {
+            map_page(pml4, virt, p, flags, &mut KernelFrames).expect("out of frames mapping MMIO");
+            flush(virt);
+        }
+        p += PAGE_SIZE;
+    }
+}

@@ -1,0 +1,108 @@
+//! Kairos: an x86_64 kernel that runs Linux programs, built around one idea — every blocking
+//! operation in the kernel is an `async` future on a cooperative in-kernel executor.
+//!
+//! This crate is the kernel proper. `arch` holds every piece that touches the CPU or devices
+//! directly (and nearly all `unsafe`); the rest is safe Rust: memory management, interrupt
+//! dispatch, the console, clocks, the glue to the executor (`kairos-executor`), and the
+//! kernel self-tests.
+//!
+//! Boot order (`kmain`): console → CPU features → memory (heap, frames, page tables) →
+//! GDT/IDT → APIC and clock calibration → executor → first tasks → `Executor::run`.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+pub mod arch;
+pub mod cmdline;
+pub mod console;
+pub mod fault;
+pub mod irq;
+pub mod ksyms;
+pub mod ktest;
+pub mod logger;
+pub mod mm;
+pub mod monitor;
+pub mod sched;
+pub mod time;
+
+use arch::boot::BootInfo;
+use arch::{apic, cpu, gdt, heap, idt, paging, rtc};
+use kairos_executor::{Config, Executor};
+use log::LevelFilter;
+
+use crate::sched::KernelPlatform;
+
+/// Kernel version shown in the banner.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The kernel's safe entry point, called once by the boot stub.
+pub fn kmain(boot: BootInfo) -> ! {
+    let opts = cmdline::init(&boot);
+    let level = match opts.get("loglevel") {
+        Some("trace") => LevelFilter::Trace,
+        Some("debug") => LevelFilter::Debug,
+        Some("warn") => LevelFilter::Warn,
+        Some("error") => LevelFilter::Error,
+        _ => LevelFilter::Info,
+    };
+    logger::init(level);
+    let features = cpu::init();
+
+    // Memory: heap first (the frame allocator keeps its free lists on it), then frames below
+    // 4 GiB (the boot tables map only those), then the real page tables, then the rest.
+    let mut free = mm::free_ranges(&boot);
+    let usable = free.total();
+    let heap_size = mm::heap_size_for(usable);
+    let heap_range = free.take_largest_below(heap_size, 1 << 32).expect("no RAM for the kernel heap");
+    heap::init(heap_range.start, heap_range.len());
+    for r in free.as_slice() {
+        mm::frame::add_range(mm::PhysRange { start: r.start, end: r.end.min(1 << 32) });
+    }
+    paging::init(mm::ram_end(&boot), &mut mm::frame::BootFrames);
+    for r in free.as_slice() {
+        mm::frame::add_range(mm::PhysRange { start: r.start.max(1 << 32), end: r.end });
+    }
+
+    gdt::init();
+    idt::init();
+    apic::init();
+    let (tsc_hz, apic_hz) = apic::calibrate(20);
+    time::init(tsc_hz, rtc::read_unix_seconds());
+    let boot_ms = (cpu::rdtsc() - boot.entry_tsc) * 1000 / tsc_hz.max(1);
+
+    let (frames_total, frames_used) = mm::frame::stats();
+    kprintln!(
+        "Kairos {VERSION} (x86_64): {} MiB usable RAM ({} MiB heap, {} MiB in frames, {} in use), \
+         TSC {}.{:03} MHz, APIC timer {}.{:03} MHz (calibrated against PIT), {} ms from entry to banner",
+        usable >> 20,
+        heap_range.len() >> 20,
+        (frames_total * 4096) >> 20,
+        frames_used,
+        tsc_hz / 1_000_000,
+        (tsc_hz / 1000) % 1000,
+        apic_hz / 1_000_000,
+        (apic_hz / 1000) % 1000,
+        boot_ms,
+    );
+    log::info!(target: "boot", "cmdline: {:?}", opts.raw);
+    log::info!(target: "boot", "cpu: {features:?}");
+    if let Some(m) = boot.initrd {
+        log::info!(target: "boot", "initrd: {} bytes at {:#x}", m.len, m.start);
+    }
+
+    let executor = Executor::new(KernelPlatform, Config::default());
+    sched::install(executor.spawner());
+    if opts.get("trace") == Some("off") {
+        executor.spawner().trace().set_enabled(false);
+    }
+    console::init_input();
+    cpu::enable_interrupts();
+
+    if opts.has("ktest") {
+        drop(executor.spawn("ktest", ktest::run()).expect("spawn ktest"));
+    } else {
+        drop(executor.spawn("monitor", monitor::run()).expect("spawn monitor"));
+    }
+    executor.run()
+}
