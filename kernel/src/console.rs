@@ -24,27 +24,56 @@ static RX_WAITER: AtomicU64 = AtomicU64::new(0);
 static RX_OVERRUNS: AtomicU64 = AtomicU64::new(0);
 static RX_IRQS: AtomicU64 = AtomicU64::new(0);
 
-/// Writer handed to `with_output`.
-pub struct Output;
+/// Writer handed to `with_output`: one of the UARTs.
+pub struct Output(u16);
 
 impl fmt::Write for Output {
     fn write_str(&mut self, s: &str) -> fmt::Result {
-        serial::write_bytes(serial::COM1, s.as_bytes(), true);
+        serial::write_bytes(self.0, s.as_bytes(), true);
         Ok(())
     }
+}
+
+/// Send the kernel log (and panic reports) to COM2 instead of the console (`klog=com2`), so
+/// the console carries only user output.
+static LOG_TO_COM2: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Routes the kernel log to COM2.
+pub fn log_to_com2(on: bool) {
+    LOG_TO_COM2.store(on, Ordering::Relaxed);
+}
+
+fn log_port() -> u16 {
+    if LOG_TO_COM2.load(Ordering::Relaxed) { serial::COM2 } else { serial::COM1 }
 }
 
 /// Runs `f` with exclusive use of the console output (interrupts off meanwhile).
 pub fn with_output<R>(f: impl FnOnce(&mut Output) -> R) -> R {
     cpu::without_interrupts(|| {
         let _guard = OUTPUT.lock();
-        f(&mut Output)
+        f(&mut Output(serial::COM1))
+    })
+}
+
+/// Runs `f` with exclusive use of the kernel-log output.
+pub fn with_log_output<R>(f: impl FnOnce(&mut Output) -> R) -> R {
+    cpu::without_interrupts(|| {
+        let _guard = OUTPUT.lock();
+        f(&mut Output(log_port()))
+    })
+}
+
+/// Writes bytes to the console (user output from the TTY), with `\n` → `\r\n` if `crlf`.
+pub fn write_raw(bytes: &[u8], crlf: bool) {
+    cpu::without_interrupts(|| {
+        let _guard = OUTPUT.lock();
+        serial::write_bytes(serial::COM1, bytes, crlf);
     })
 }
 
 /// Output for the panic path: never waits for a lock that a crashed context may hold.
 pub fn panic_output() -> Output {
-    Output
+    Output(log_port())
 }
 
 /// Prints to the console.

@@ -21,7 +21,7 @@ impl Log for SerialLogger {
             return;
         }
         let ns = crate::time::now_ns();
-        console::with_output(|out| {
+        console::with_log_output(|out| {
             let _ = writeln!(
                 out,
                 "[{:5}.{:06}] {:5} {}: {}",

@@ -17,13 +17,22 @@ pub mod arch;
 pub mod cmdline;
 pub mod console;
 pub mod fault;
+pub mod file;
+pub mod fsctx;
+pub mod futex;
+pub mod init;
 pub mod irq;
 pub mod ksyms;
 pub mod ktest;
 pub mod logger;
 pub mod mm;
 pub mod monitor;
+pub mod proc;
+pub mod random;
 pub mod sched;
+pub mod strace;
+pub mod sync;
+pub mod syscall;
 pub mod time;
 
 use arch::boot::BootInfo;
@@ -46,7 +55,9 @@ pub fn kmain(boot: BootInfo) -> ! {
         Some("error") => LevelFilter::Error,
         _ => LevelFilter::Info,
     };
+    console::log_to_com2(opts.get("klog") == Some("com2"));
     logger::init(level);
+    strace::init(&opts);
     let features = cpu::init();
 
     // Memory: heap first (the frame allocator keeps its free lists on it), then frames below
@@ -64,8 +75,10 @@ pub fn kmain(boot: BootInfo) -> ! {
         mm::frame::add_range(mm::PhysRange { start: r.start.max(1 << 32), end: r.end });
     }
 
+    mm::frame::init_refcounts(mm::ram_end(&boot));
     gdt::init();
     idt::init();
+    arch::user::init();
     apic::init();
     let (tsc_hz, apic_hz) = apic::calibrate(20);
     time::init(tsc_hz, rtc::read_unix_seconds());
@@ -99,10 +112,35 @@ pub fn kmain(boot: BootInfo) -> ! {
     console::init_input();
     cpu::enable_interrupts();
 
+    let initrd = boot.initrd.map(|m| arch::phys::reserved_slice(m.start, m.len));
     if opts.has("ktest") {
         drop(executor.spawn("ktest", ktest::run()).expect("spawn ktest"));
+    } else if initrd.is_some() || opts.has("rdinit") {
+        drop(executor.spawn("tty-input", file::tty::input_task()).expect("spawn tty input"));
+        drop(executor.spawn("init", boot_user_space(initrd)).expect("spawn init"));
     } else {
         drop(executor.spawn("monitor", monitor::run()).expect("spawn monitor"));
     }
     executor.run()
 }
+
+/// Mounts the root filesystem and starts process 1 (`rdinit=`, default `/init`; its
+/// arguments are the command-line words after `--`).
+async fn boot_user_space(initrd: Option<&'static [u8]>) {
+    let opts = cmdline::options();
+    init::mount_root(initrd).await;
+    let path = opts.get("rdinit").or_else(|| opts.get("init")).unwrap_or("/init");
+    let args: alloc::vec::Vec<&str> = opts.raw.split(" -- ").nth(1).map(|a| a.split_ascii_whitespace().collect()).unwrap_or_default();
+    if let Err(e) = init::start_init(path, &args).await {
+        log::error!(target: "init", "cannot start init {path}: {e:?}");
+        arch::qemu::exit(arch::qemu::ExitCode::Failure);
+    }
+}
+
+/// The host name (`uname -n`).
+pub fn hostname() -> alloc::string::String {
+    HOSTNAME.lock().clone()
+}
+
+/// Host name storage (sethostname later).
+pub static HOSTNAME: spin::Mutex<alloc::string::String> = spin::Mutex::new(alloc::string::String::new());

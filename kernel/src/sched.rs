@@ -13,6 +13,22 @@ pub struct KernelPlatform;
 pub mod trace_kind {
     /// A device interrupt: `a` = vector.
     pub const IRQ: u16 = 0x100;
+    /// Syscall entry: task = tid, `a` = number, `b` = first argument.
+    pub const SYSCALL_ENTER: u16 = 0x101;
+    /// Syscall exit: task = tid, `a` = number, `b` = result.
+    pub const SYSCALL_EXIT: u16 = 0x102;
+    /// Page fault begin: task = tid, `a` = address, `b` = error code.
+    pub const PAGE_FAULT: u16 = 0x103;
+    /// Page fault resolved: task = tid, `a` = address, `b` = 0 ok / 1 signal.
+    pub const PAGE_FAULT_END: u16 = 0x104;
+    /// Signal generated: task = target tid/pid, `a` = signal, `b` = sender pid.
+    pub const SIGNAL_GENERATE: u16 = 0x105;
+    /// Signal frame built: task = tid, `a` = signal, `b` = handler address.
+    pub const SIGNAL_DELIVER: u16 = 0x106;
+    /// Address-space switch: task = tid, `a` = new CR3.
+    pub const MM_SWITCH: u16 = 0x107;
+    /// Return to user mode: task = tid, `a` = user RIP.
+    pub const USER_ENTER: u16 = 0x108;
 }
 
 impl Platform for KernelPlatform {

@@ -66,3 +66,41 @@ impl crate::arch::paging::FrameSource for BootFrames {
         alloc_zeroed()
     }
 }
+
+/// Reference counts of frames mapped into user address spaces (index = frame number).
+/// A frame shared copy-on-write by N address spaces has count N.
+static REFCOUNTS: spin::Once<alloc::vec::Vec<core::sync::atomic::AtomicU32>> = spin::Once::new();
+
+/// Sizes the reference-count table for RAM up to `ram_end`.
+pub fn init_refcounts(ram_end: u64) {
+    REFCOUNTS.call_once(|| (0..ram_end / PAGE_SIZE).map(|_| core::sync::atomic::AtomicU32::new(0)).collect());
+}
+
+fn refcount(phys_addr: u64) -> &'static core::sync::atomic::AtomicU32 {
+    let table = REFCOUNTS.get().expect("frame refcounts used before init");
+    &table[(phys_addr / PAGE_SIZE) as usize]
+}
+
+/// Allocates a zeroed frame for a user mapping, with reference count 1.
+pub fn alloc_user_zeroed() -> Option<u64> {
+    let f = alloc_zeroed()?;
+    refcount(f).store(1, core::sync::atomic::Ordering::Relaxed);
+    Some(f)
+}
+
+/// Adds a user mapping of `phys_addr`.
+pub fn get_user(phys_addr: u64) {
+    refcount(phys_addr).fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+}
+
+/// Drops a user mapping of `phys_addr`, freeing the frame with its last mapping.
+pub fn put_user(phys_addr: u64) {
+    if refcount(phys_addr).fetch_sub(1, core::sync::atomic::Ordering::AcqRel) == 1 {
+        free(phys_addr);
+    }
+}
+
+/// Number of user mappings of `phys_addr`.
+pub fn user_refs(phys_addr: u64) -> u32 {
+    refcount(phys_addr).load(core::sync::atomic::Ordering::Acquire)
+}

@@ -164,3 +164,20 @@ pub fn halt_forever() -> ! {
         x86_64::instructions::hlt();
     }
 }
+
+/// A hardware random number, if the CPU has RDRAND and it succeeded.
+pub fn rdrand() -> Option<u64> {
+    if !features().rdrand {
+        return None;
+    }
+    for _ in 0..10 {
+        let v: u64;
+        let ok: u8;
+        // SAFETY: RDRAND is present (CPUID checked); it only writes the output registers.
+        unsafe { asm!("rdrand {}", "setc {}", out(reg) v, out(reg_byte) ok, options(nomem, nostack)) };
+        if ok != 0 {
+            return Some(v);
+        }
+    }
+    None
+}

@@ -65,14 +65,19 @@ pub fn init() {
     tss.interrupt_stack_table[usize::from(IST_MACHINE_CHECK - 1)] = VirtAddr::new(mc.1);
     tss.privilege_stack_table[0] = VirtAddr::new(trap.1);
     STACKS.call_once(|| CpuStacks { ranges: [df, nmi, mc, trap] });
-    let tss: &'static TaskStateSegment = Box::leak(tss);
+    // The TSS is only ever reached through this raw pointer: the CPU reads it, and
+    // `user::enter_user` rewrites `rsp0` through it, so no Rust reference may exist.
+    let tss: *mut TaskStateSegment = Box::into_raw(tss);
+    // SAFETY: `tss` is a valid, never-freed allocation; taking a field address reads nothing.
+    super::user::set_tss_rsp0_slot(unsafe { core::ptr::addr_of_mut!((*tss).privilege_stack_table[0]) } as u64);
 
     let mut gdt = Box::new(GlobalDescriptorTable::new());
     let kcs = gdt.append(Descriptor::kernel_code_segment());
     let kds = gdt.append(Descriptor::kernel_data_segment());
     let uds = gdt.append(Descriptor::user_data_segment());
     let ucs = gdt.append(Descriptor::user_code_segment());
-    let tss_sel = gdt.append(Descriptor::tss_segment(tss));
+    // SAFETY: the TSS allocation is leaked, so it outlives the GDT that references it.
+    let tss_sel = gdt.append(unsafe { Descriptor::tss_segment_unchecked(tss) });
     assert_eq!(
         (kcs.0, kds.0, uds.0, ucs.0, tss_sel.0),
         (KERNEL_CS, KERNEL_DS, USER_DS, USER_CS, 0x28)

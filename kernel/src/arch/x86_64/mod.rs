@@ -18,3 +18,4 @@ pub mod qemu;
 pub mod rtc;
 pub mod serial;
 pub mod trap;
+pub mod user;

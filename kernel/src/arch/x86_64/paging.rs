@@ -227,3 +227,112 @@ pub fn map_mmio(phys_addr: u64, len: u64) {
         p += PAGE_SIZE;
     }
 }
+
+/// Mask of the physical-address bits of an entry.
+pub const PTE_ADDR_MASK: u64 = ADDR_MASK;
+
+/// A new top-level table for a user address space: empty lower half, the kernel's upper half.
+pub fn new_user_pml4() -> Option<u64> {
+    let pml4 = crate::mm::frame::alloc_zeroed()?;
+    let kernel = kernel_pml4();
+    for slot in 256..512u64 {
+        phys::write_u64(entry_addr(pml4, slot), phys::read_u64(entry_addr(kernel, slot)));
+    }
+    Some(pml4)
+}
+
+/// Physical address of the last-level entry for `virt`, creating intermediate user tables
+/// when `create` is set. None when a table is missing (and not created) or memory ran out.
+pub fn user_pte_slot(pml4: u64, virt: u64, create: bool) -> Option<u64> {
+    let (mut f1, mut f2, mut f3) = (KernelFrames, KernelFrames, KernelFrames);
+    let pdpt = next_table(pml4, virt, 4, create.then_some(&mut f1 as &mut dyn FrameSource), true)?;
+    let pd = next_table(pdpt, virt, 3, create.then_some(&mut f2 as &mut dyn FrameSource), true)?;
+    let pt = next_table(pd, virt, 2, create.then_some(&mut f3 as &mut dyn FrameSource), true)?;
+    Some(entry_addr(pt, index(virt, 1)))
+}
+
+/// Reads a page-table entry by its physical address.
+pub fn read_pte(slot: u64) -> u64 {
+    phys::read_u64(slot)
+}
+
+/// Writes a page-table entry by its physical address.
+pub fn write_pte(slot: u64, value: u64) {
+    phys::write_u64(slot, value)
+}
+
+/// Calls `f(virt, slot, entry)` for every present 4 KiB entry in `[start, end)` of the user
+/// half, skipping absent tables quickly.
+pub fn for_each_user_pte(pml4: u64, start: u64, end: u64, f: &mut dyn FnMut(u64, u64, u64)) {
+    let mut v = start & !(PAGE_SIZE - 1);
+    while v < end {
+        // Find the deepest existing table for v and skip whole absent ranges.
+        let mut table = pml4;
+        let mut skipped = false;
+        for level in (2..=4).rev() {
+            let e = phys::read_u64(entry_addr(table, index(v, level)));
+            if e & PteFlags::PRESENT.bits() == 0 {
+                let span = 1u64 << (12 + 9 * (level - 1));
+                v = (v & !(span - 1)) + span;
+                skipped = true;
+                break;
+            }
+            table = e & ADDR_MASK;
+        }
+        if skipped {
+            continue;
+        }
+        let slot = entry_addr(table, index(v, 1));
+        let e = phys::read_u64(slot);
+        if e & PteFlags::PRESENT.bits() != 0 {
+            f(v, slot, e);
+        }
+        v += PAGE_SIZE;
+    }
+}
+
+/// Frees every page-table frame of the user half (the mapped pages themselves must have
+/// been released by the caller), then the PML4 itself.
+pub fn free_user_tables(pml4: u64) {
+    for i4 in 0..256u64 {
+        let e4 = phys::read_u64(entry_addr(pml4, i4));
+        if e4 & PteFlags::PRESENT.bits() == 0 {
+            continue;
+        }
+        let pdpt = e4 & ADDR_MASK;
+        for i3 in 0..512u64 {
+            let e3 = phys::read_u64(entry_addr(pdpt, i3));
+            if e3 & PteFlags::PRESENT.bits() == 0 {
+                continue;
+            }
+            let pd = e3 & ADDR_MASK;
+            for i2 in 0..512u64 {
+                let e2 = phys::read_u64(entry_addr(pd, i2));
+                if e2 & PteFlags::PRESENT.bits() != 0 {
+                    crate::mm::frame::free(e2 & ADDR_MASK);
+                }
+            }
+            crate::mm::frame::free(pd);
+        }
+        crate::mm::frame::free(pdpt);
+    }
+    crate::mm::frame::free(pml4);
+}
+
+/// Switches to the address space rooted at `pml4` if it is not already loaded.
+pub fn activate(pml4: u64) -> bool {
+    if super::cpu::read_cr3() & ADDR_MASK == pml4 {
+        return false;
+    }
+    // SAFETY: `pml4` is a complete address space whose upper half is the kernel's (built by
+    // `new_user_pml4`), so the running kernel code and data stay mapped.
+    unsafe { core::arch::asm!("mov cr3, {}", in(reg) pml4, options(nostack, preserves_flags)) };
+    true
+}
+
+/// Invalidates `virt` if `pml4` is the loaded address space.
+pub fn flush_if_active(pml4: u64, virt: u64) {
+    if super::cpu::read_cr3() & ADDR_MASK == pml4 {
+        flush(virt);
+    }
+}

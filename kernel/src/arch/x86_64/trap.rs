@@ -1,6 +1,8 @@
-//! Trap entry: 256 tiny assembly stubs push a uniform [`TrapFrame`] and call
-//! [`trap_dispatch`], which hands each trap to safe kernel code at once
-//! (`crate::irq::handle_irq` for device interrupts, `crate::fault` for exceptions).
+//! Trap entry: 256 tiny assembly stubs push a uniform [`TrapFrame`]. Traps from kernel mode
+//! call [`trap_dispatch`], which hands each trap to safe kernel code at once
+//! (`crate::irq::handle_irq` for device interrupts, `crate::fault` for exceptions). Traps from
+//! user mode have pushed their frame into the thread's `UserContext` and return to the
+//! executor through `user.rs` instead.
 
 use core::arch::global_asm;
 use core::fmt;
@@ -102,6 +104,19 @@ trap_common:
     push r14
     push r15
     cld
+    /* From user mode (CS.RPL = 3) and not on an IST stack: the frame sits in the thread's
+       UserContext; go back to the executor. */
+    test qword ptr [rsp + 18 * 8], 3
+    jz 2f
+    mov rax, [rsp + 15 * 8]
+    cmp rax, 2
+    je 2f
+    cmp rax, 8
+    je 2f
+    cmp rax, 18
+    je 2f
+    jmp kairos_return_from_user_trap
+2:
     mov rdi, rsp
     call {dispatch}
     pop r15

@@ -1,0 +1,345 @@
+//! Open files and file-descriptor tables.
+//!
+//! A [`File`] is an open file description (offset, status flags) over one of the kinds of
+//! object the kernel can read and write: an inode of a filesystem, the serial TTY, a pipe end,
+//! or one of the memory devices. An [`FdTable`] maps descriptor numbers to shared `File`s.
+
+pub mod pipe;
+pub mod tty;
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use kairos_abi::flags::OpenFlags;
+use kairos_abi::types::PollEvents;
+use kairos_abi::{Errno, Result, return_errno};
+use kairos_fs::vfs::{FileType, Inode};
+
+use self::pipe::{Pipe, PipeEnd};
+use self::tty::Tty;
+use crate::proc::Thread;
+use crate::sync::WaitQueue;
+
+/// The memory devices of `/dev` (major 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemDevice {
+    /// `/dev/null` (1,3): reads EOF, swallows writes.
+    Null,
+    /// `/dev/zero` (1,5): reads zeros.
+    Zero,
+    /// `/dev/full` (1,7): reads zeros, writes fail with ENOSPC.
+    Full,
+    /// `/dev/random` (1,8) and `/dev/urandom` (1,9).
+    Random,
+}
+
+/// What an open file reads from and writes to.
+pub enum FileKind {
+    /// A filesystem inode (regular file, directory, symlink opened with O_PATH).
+    Inode(Arc<dyn Inode>),
+    /// The serial terminal.
+    Tty(Arc<Tty>),
+    /// One end of a pipe.
+    Pipe(Arc<Pipe>, PipeEnd),
+    /// A memory device.
+    Mem(MemDevice),
+}
+
+/// An open file description.
+pub struct File {
+    /// The object.
+    pub kind: FileKind,
+    /// The inode behind it, for fstat/fchmod/… (device nodes and FIFOs keep theirs too).
+    pub inode: Option<Arc<dyn Inode>>,
+    /// The path it was opened by (for /proc/PID/fd and messages).
+    pub path: Option<String>,
+    status: AtomicU32,
+    offset: spin::Mutex<u64>,
+}
+
+impl File {
+    /// A new open file with `flags` (access mode + status flags).
+    pub fn new(kind: FileKind, inode: Option<Arc<dyn Inode>>, path: Option<String>, flags: OpenFlags) -> Arc<File> {
+        let keep = OpenFlags::O_ACCMODE | OpenFlags::SETFL_MASK | OpenFlags::O_PATH | OpenFlags::O_DIRECTORY | OpenFlags::O_LARGEFILE;
+        Arc::new(File { kind, inode, path, status: AtomicU32::new((flags & keep).bits()), offset: spin::Mutex::new(0) })
+    }
+
+    /// Status flags and access mode as `F_GETFL` reports them.
+    pub fn flags(&self) -> OpenFlags {
+        OpenFlags::from_bits_truncate(self.status.load(Ordering::Relaxed))
+    }
+
+    /// Replaces the `F_SETFL`-settable flags.
+    pub fn set_status_flags(&self, flags: OpenFlags) {
+        let cur = self.flags();
+        let new = (cur & !OpenFlags::SETFL_MASK) | (flags & OpenFlags::SETFL_MASK);
+        self.status.store(new.bits(), Ordering::Relaxed);
+    }
+
+    /// Non-blocking?
+    pub fn nonblocking(&self) -> bool {
+        self.flags().contains(OpenFlags::O_NONBLOCK)
+    }
+
+    fn readable(&self) -> bool {
+        let acc = self.flags() & OpenFlags::O_ACCMODE;
+        !self.flags().contains(OpenFlags::O_PATH) && (acc == OpenFlags::O_RDONLY || acc == OpenFlags::O_RDWR)
+    }
+
+    fn writable(&self) -> bool {
+        let acc = self.flags() & OpenFlags::O_ACCMODE;
+        !self.flags().contains(OpenFlags::O_PATH) && (acc == OpenFlags::O_WRONLY || acc == OpenFlags::O_RDWR)
+    }
+
+    /// The current offset.
+    pub fn offset(&self) -> u64 {
+        *self.offset.lock()
+    }
+
+    /// Sets the offset.
+    pub fn set_offset(&self, off: u64) {
+        *self.offset.lock() = off;
+    }
+
+    /// Can this file be positioned (lseek / pread)?
+    pub fn seekable(&self) -> bool {
+        matches!(self.kind, FileKind::Inode(_) | FileKind::Mem(_))
+    }
+
+    /// Reads at the current offset, advancing it. Blocking kinds wait (interruptibly).
+    pub async fn read(&self, t: &Arc<Thread>, buf: &mut [u8]) -> Result<usize> {
+        if !self.readable() {
+            return_errno!(EBADF);
+        }
+        match &self.kind {
+            FileKind::Inode(inode) => {
+                if inode.file_type() == FileType::Directory {
+                    return_errno!(EISDIR);
+                }
+                let off = self.offset();
+                let n = inode.read_at(off, buf).await?;
+                self.set_offset(off + n as u64);
+                Ok(n)
+            }
+            _ => self.read_at_kind(t, 0, buf).await,
+        }
+    }
+
+    /// Reads at `offset` without moving the file offset (pread); non-inode kinds ignore it.
+    pub async fn read_at(&self, t: &Arc<Thread>, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        if !self.readable() {
+            return_errno!(EBADF);
+        }
+        match &self.kind {
+            FileKind::Inode(inode) => {
+                if inode.file_type() == FileType::Directory {
+                    return_errno!(EISDIR);
+                }
+                inode.read_at(offset, buf).await
+            }
+            _ => self.read_at_kind(t, offset, buf).await,
+        }
+    }
+
+    async fn read_at_kind(&self, t: &Arc<Thread>, _offset: u64, buf: &mut [u8]) -> Result<usize> {
+        match &self.kind {
+            FileKind::Inode(_) => unreachable!("handled by callers"),
+            FileKind::Tty(tty) => tty.read(t, buf, self.nonblocking()).await,
+            FileKind::Pipe(p, end) => {
+                if *end != PipeEnd::Read {
+                    return_errno!(EBADF);
+                }
+                p.read(t, buf, self.nonblocking()).await
+            }
+            FileKind::Mem(MemDevice::Null) => Ok(0),
+            FileKind::Mem(MemDevice::Zero | MemDevice::Full) => {
+                buf.fill(0);
+                Ok(buf.len())
+            }
+            FileKind::Mem(MemDevice::Random) => {
+                crate::random::fill(buf);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    /// Writes at the current offset (or the end with O_APPEND), advancing it.
+    pub async fn write(&self, t: &Arc<Thread>, data: &[u8]) -> Result<usize> {
+        if !self.writable() {
+            return_errno!(EBADF);
+        }
+        match &self.kind {
+            FileKind::Inode(inode) => {
+                let off = if self.flags().contains(OpenFlags::O_APPEND) { inode.metadata().size } else { self.offset() };
+                let n = inode.write_at(off, data).await?;
+                self.set_offset(off + n as u64);
+                Ok(n)
+            }
+            _ => self.write_at_kind(t, data).await,
+        }
+    }
+
+    /// Writes at `offset` without moving the file offset (pwrite).
+    pub async fn write_at(&self, t: &Arc<Thread>, offset: u64, data: &[u8]) -> Result<usize> {
+        if !self.writable() {
+            return_errno!(EBADF);
+        }
+        match &self.kind {
+            FileKind::Inode(inode) => inode.write_at(offset, data).await,
+            _ => self.write_at_kind(t, data).await,
+        }
+    }
+
+    async fn write_at_kind(&self, t: &Arc<Thread>, data: &[u8]) -> Result<usize> {
+        match &self.kind {
+            FileKind::Inode(_) => unreachable!("handled by callers"),
+            FileKind::Tty(tty) => tty.write(t, data).await,
+            FileKind::Pipe(p, end) => {
+                if *end != PipeEnd::Write {
+                    return_errno!(EBADF);
+                }
+                p.write(t, data, self.nonblocking()).await
+            }
+            FileKind::Mem(MemDevice::Full) => Err(Errno::ENOSPC.into()),
+            FileKind::Mem(_) => Ok(data.len()),
+        }
+    }
+
+    /// Readiness for poll/select.
+    pub fn poll(&self) -> PollEvents {
+        let mut ev = match &self.kind {
+            FileKind::Inode(_) | FileKind::Mem(_) => PollEvents::POLLIN | PollEvents::POLLOUT,
+            FileKind::Tty(tty) => tty.poll(),
+            FileKind::Pipe(p, end) => p.poll(*end),
+        };
+        if !self.readable() {
+            ev.remove(PollEvents::POLLIN | PollEvents::POLLRDNORM);
+        }
+        if !self.writable() {
+            ev.remove(PollEvents::POLLOUT | PollEvents::POLLWRNORM);
+        }
+        ev
+    }
+
+    /// The queue woken when readiness may have changed (None: always ready).
+    pub fn wait_queue(&self) -> Option<&WaitQueue> {
+        match &self.kind {
+            FileKind::Tty(tty) => Some(tty.wait_queue()),
+            FileKind::Pipe(p, _) => Some(p.wait_queue()),
+            _ => None,
+        }
+    }
+}
+
+impl Drop for File {
+    fn drop(&mut self) {
+        if let FileKind::Pipe(p, end) = &self.kind {
+            p.close(*end);
+        }
+    }
+}
+
+/// One descriptor slot.
+#[derive(Clone)]
+pub struct FdEntry {
+    /// The open file.
+    pub file: Arc<File>,
+    /// FD_CLOEXEC.
+    pub cloexec: bool,
+}
+
+/// A descriptor table.
+#[derive(Clone, Default)]
+pub struct FdTable {
+    fds: Vec<Option<FdEntry>>,
+}
+
+impl FdTable {
+    /// An empty table.
+    pub fn new() -> FdTable {
+        FdTable { fds: Vec::new() }
+    }
+
+    /// The file at `fd` (EBADF when closed or negative).
+    pub fn get(&self, fd: i32) -> Result<Arc<File>> {
+        self.entry(fd).map(|e| e.file.clone())
+    }
+
+    /// The slot at `fd`.
+    pub fn entry(&self, fd: i32) -> Result<&FdEntry> {
+        usize::try_from(fd).ok().and_then(|i| self.fds.get(i)).and_then(Option::as_ref).ok_or(Errno::EBADF.into())
+    }
+
+    /// Sets FD_CLOEXEC of `fd`.
+    pub fn set_cloexec(&mut self, fd: i32, on: bool) -> Result<()> {
+        let e = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)).and_then(Option::as_mut).ok_or(Errno::EBADF)?;
+        e.cloexec = on;
+        Ok(())
+    }
+
+    /// Installs `file` at the lowest free descriptor >= `min`, below `limit` (EMFILE).
+    pub fn alloc(&mut self, file: Arc<File>, cloexec: bool, min: usize, limit: u64) -> Result<i32> {
+        let mut i = min;
+        while i < self.fds.len() && self.fds[i].is_some() {
+            i += 1;
+        }
+        if i as u64 >= limit {
+            return_errno!(EMFILE);
+        }
+        if i >= self.fds.len() {
+            self.fds.resize(i + 1, None);
+        }
+        self.fds[i] = Some(FdEntry { file, cloexec });
+        Ok(i as i32)
+    }
+
+    /// Installs `file` at exactly `fd`, returning what was there.
+    pub fn set(&mut self, fd: usize, file: Arc<File>, cloexec: bool) -> Option<Arc<File>> {
+        if fd >= self.fds.len() {
+            self.fds.resize(fd + 1, None);
+        }
+        self.fds[fd].replace(FdEntry { file, cloexec }).map(|e| e.file)
+    }
+
+    /// Closes `fd`.
+    pub fn close(&mut self, fd: i32) -> Result<Arc<File>> {
+        let slot = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)).ok_or(Errno::EBADF)?;
+        slot.take().map(|e| e.file).ok_or(Errno::EBADF.into())
+    }
+
+    /// Closes every FD_CLOEXEC descriptor (execve).
+    pub fn close_on_exec(&mut self) {
+        for slot in &mut self.fds {
+            if slot.as_ref().is_some_and(|e| e.cloexec) {
+                *slot = None;
+            }
+        }
+    }
+
+    /// Open descriptors, ascending.
+    pub fn iter(&self) -> impl Iterator<Item = (i32, &FdEntry)> {
+        self.fds.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| (i as i32, e)))
+    }
+
+    /// Highest open descriptor + 1.
+    pub fn len(&self) -> usize {
+        self.fds.iter().rposition(Option::is_some).map_or(0, |p| p + 1)
+    }
+
+    /// No descriptors open?
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Name for messages.
+pub fn describe(f: &File) -> String {
+    match &f.kind {
+        FileKind::Inode(_) => String::from("file"),
+        FileKind::Tty(_) => String::from("tty"),
+        FileKind::Pipe(..) => String::from("pipe"),
+        FileKind::Mem(m) => alloc::format!("{m:?}"),
+    }
+}

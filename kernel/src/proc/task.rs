@@ -1,0 +1,247 @@
+//! The body of every user thread: one executor task per thread.
+//!
+//! ```text
+//! loop {
+//!     enter user mode until a trap            (arch::user::enter_user)
+//!     await the trap's future                 (syscall, page fault, preemption)
+//!     deliver pending signals                 (signal::deliver — the only place)
+//! }
+//! ```
+//! The thread then runs its exit path: clear_child_tid, leave the thread group, and when it
+//! was the last thread, turn the process into a zombie and tell the parent.
+
+use alloc::sync::Arc;
+use core::sync::atomic::Ordering;
+
+use kairos_abi::signal::{self as sig, SigInfo};
+use kairos_executor::yield_now;
+
+use super::process::{self, ExitStatus, Process, Thread};
+use super::signal;
+use crate::arch::apic::TIMER_VECTOR;
+use crate::arch::trap::SPURIOUS_VECTOR;
+use crate::arch::user::{SYSCALL_VECTOR, UserContext, enter_user};
+use crate::arch::{apic, cpu};
+use crate::mm::vm::{Access, FaultError};
+use crate::sched::{self, trace_kind};
+
+/// Longest time a thread runs in user mode before it yields to other tasks.
+const TIME_SLICE_NS: u64 = 10_000_000;
+
+/// Starts `thread` as a new executor task with the given initial context.
+pub fn spawn(thread: Arc<Thread>, ctx: alloc::boxed::Box<UserContext>) -> kairos_abi::Result<()> {
+    process::register_thread(&thread);
+    let t = thread.clone();
+    let handle = sched::spawner().spawn("user-thread", run_thread(t, ctx)).map_err(|_| kairos_abi::Errno::EAGAIN)?;
+    thread.task_id.store(handle.id().as_u64(), Ordering::Relaxed);
+    drop(handle);
+    Ok(())
+}
+
+fn arm_preemption() {
+    let now = crate::time::now_ns();
+    let slice_end = now + TIME_SLICE_NS;
+    let deadline = sched::spawner().next_deadline().map_or(slice_end, |d| d.min(slice_end));
+    apic::arm_timer_ns(deadline.saturating_sub(now));
+}
+
+/// The thread's task.
+pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>) {
+    t.ctx_addr.store(&*ctx as *const UserContext as u64, Ordering::Relaxed);
+    let tid = u64::from(t.tid);
+    loop {
+        if t.is_exiting() {
+            break;
+        }
+        let mm = t.mm();
+        if mm.lock().activate() {
+            sched::trace(trace_kind::MM_SWITCH, tid, mm.lock().pml4(), 0);
+        }
+        drop(mm);
+        arm_preemption();
+        sched::trace(trace_kind::USER_ENTER, tid, ctx.regs.rip, 0);
+        let user_start = crate::time::now_ns();
+        enter_user(&mut ctx);
+        let vector = ctx.regs.vector;
+        let user_ns = crate::time::now_ns() - user_start;
+        t.process.cpu_ns.0.fetch_add(user_ns, Ordering::Relaxed);
+        if vector == SYSCALL_VECTOR {
+            cpu::enable_interrupts();
+            let k0 = crate::time::now_ns();
+            crate::syscall::handle(&t, &mut ctx).await;
+            t.process.cpu_ns.1.fetch_add(crate::time::now_ns().saturating_sub(k0), Ordering::Relaxed);
+        } else if vector >= 32 {
+            if vector != u64::from(SPURIOUS_VECTOR) {
+                crate::irq::handle_irq(vector as u8);
+                apic::eoi();
+            }
+            cpu::enable_interrupts();
+            if vector == u64::from(TIMER_VECTOR) {
+                yield_now().await; // preemption
+            }
+        } else {
+            let cr2 = cpu::read_cr2();
+            cpu::enable_interrupts();
+            handle_exception(&t, &mut ctx, vector, cr2);
+        }
+        signal::deliver(&t, &mut ctx).await;
+    }
+    exit_thread(&t);
+}
+
+/// Turns a CPU exception in user mode into a page-in or a signal.
+fn handle_exception(t: &Arc<Thread>, ctx: &mut UserContext, vector: u64, cr2: u64) {
+    let rip = ctx.regs.rip;
+    let info = match vector {
+        14 => {
+            let err = ctx.regs.error_code;
+            let access = if err & 0x10 != 0 {
+                Access::Execute
+            } else if err & 2 != 0 {
+                Access::Write
+            } else {
+                Access::Read
+            };
+            sched::trace(trace_kind::PAGE_FAULT, u64::from(t.tid), cr2, err);
+            let r = t.mm().lock().handle_fault(cr2, access);
+            sched::trace(trace_kind::PAGE_FAULT_END, u64::from(t.tid), cr2, u64::from(r.is_err()));
+            match r {
+                Ok(()) => return,
+                Err(FaultError::Unmapped) => SigInfo::fault(sig::SIGSEGV, sig::SEGV_MAPERR, cr2),
+                Err(FaultError::Protection) => SigInfo::fault(sig::SIGSEGV, sig::SEGV_ACCERR, cr2),
+                Err(FaultError::NoMemory) => {
+                    log::warn!(target: "mm", "out of memory: killing pid {}", t.process.pid);
+                    signal::group_exit(&t.process, ExitStatus::Signaled(sig::SIGKILL, false));
+                    return;
+                }
+            }
+        }
+        0 => SigInfo::fault(sig::SIGFPE, sig::FPE_INTDIV, rip),
+        1 => SigInfo::fault(sig::SIGTRAP, sig::TRAP_BRKPT, rip),
+        3 => SigInfo::new(sig::SIGTRAP, sig::SI_KERNEL),
+        4 | 5 | 13 => SigInfo::new(sig::SIGSEGV, sig::SI_KERNEL),
+        6 => SigInfo::fault(sig::SIGILL, sig::ILL_ILLOPN, rip),
+        10 => SigInfo::new(sig::SIGSEGV, sig::SI_KERNEL),
+        11 | 12 => SigInfo::new(sig::SIGBUS, sig::SI_KERNEL),
+        16 | 19 => SigInfo::fault(sig::SIGFPE, sig::FPE_FLTINV, rip),
+        17 => SigInfo::fault(sig::SIGBUS, sig::BUS_ADRALN, cr2),
+        _ => SigInfo::new(sig::SIGSEGV, sig::SI_KERNEL),
+    };
+    log::debug!(target: "signal", "pid {} tid {}: exception {vector} at {rip:#x} -> signal {}", t.process.pid, t.tid, info.signo);
+    signal::force(t, info);
+}
+
+/// The exit path of a thread (its task ends right after).
+fn exit_thread(t: &Arc<Thread>) {
+    let p = t.process.clone();
+    let ctid = t.clear_child_tid.swap(0, Ordering::AcqRel);
+    if ctid != 0 {
+        let mm = t.mm();
+        if mm.lock().write_bytes(ctid, &0u32.to_le_bytes()).is_ok() {
+            if let Ok(key) = crate::futex::key(&mm, ctid, false) {
+                crate::futex::wake(key, 1, u32::MAX);
+            }
+            if let Ok(key) = crate::futex::key(&mm, ctid, true) {
+                crate::futex::wake(key, 1, u32::MAX);
+            }
+        }
+    }
+    process::unregister_thread(t.tid);
+    let last = {
+        let mut st = p.state.lock();
+        st.threads.retain(|w| w.upgrade().is_some_and(|x| x.tid != t.tid));
+        st.threads.is_empty()
+    };
+    t.vfork_done.store(true, Ordering::Release);
+    t.vfork_wait.wake_all();
+    // Release what the thread holds so pipes see EOF and memory returns now.
+    *t.files.lock() = Arc::new(spin::Mutex::new(crate::file::FdTable::new()));
+    if last {
+        let status = p.state.lock().group_exit.unwrap_or(ExitStatus::Exited(t.exit_code.load(Ordering::Relaxed) as u8));
+        process_exit(&p, status);
+    }
+}
+
+/// Finds who adopts orphans of `p`: the nearest subreaper ancestor, or init.
+fn adoptive_parent(p: &Arc<Process>) -> Option<Arc<Process>> {
+    let mut cur = p.parent();
+    while let Some(a) = cur {
+        if a.state.lock().child_subreaper && !a.is_zombie() {
+            return Some(a);
+        }
+        cur = a.parent();
+    }
+    process::find_process(1).filter(|init| init.pid != p.pid)
+}
+
+/// The last thread left: `p` becomes a zombie (or is reaped at once).
+pub fn process_exit(p: &Arc<Process>, status: ExitStatus) {
+    log::debug!(target: "proc", "pid {} exits: {status:?}", p.pid);
+    // Orphans go to a subreaper or init.
+    let children = core::mem::take(&mut p.state.lock().children);
+    let heir = adoptive_parent(p);
+    let mut orphan_pgrps = alloc::vec::Vec::new();
+    for c in &children {
+        let (pdeath, pgid) = {
+            let mut st = c.state.lock();
+            st.parent = heir.as_ref().map(Arc::downgrade).unwrap_or_default();
+            (st.pdeath_signal, st.pgid)
+        };
+        if pdeath != 0 {
+            signal::send_to_process(c, SigInfo::kernel(pdeath));
+        }
+        orphan_pgrps.push(pgid);
+    }
+    if let Some(h) = &heir {
+        let any_zombie = children.iter().any(|c| c.is_zombie());
+        h.state.lock().children.extend(children);
+        if any_zombie {
+            h.child_wait.wake_all();
+        }
+    }
+    orphan_pgrps.push(p.state.lock().pgid);
+    orphan_pgrps.sort_unstable();
+    orphan_pgrps.dedup();
+    p.state.lock().exit = Some(status);
+    // Newly orphaned process groups with stopped members get SIGHUP then SIGCONT.
+    for pgid in orphan_pgrps {
+        let stopped = process::all_processes()
+            .iter()
+            .any(|m| m.pid != p.pid && m.state.lock().pgid == pgid && m.state.lock().stopped.is_some());
+        if stopped && signal::is_orphaned_pgrp(pgid) {
+            signal::send_to_group(pgid, SigInfo::kernel(sig::SIGHUP));
+            signal::send_to_group(pgid, SigInfo::kernel(sig::SIGCONT));
+        }
+    }
+    if p.pid == 1 {
+        init_exited(status);
+    }
+    let parent = p.parent();
+    let auto_reap = parent.as_ref().is_some_and(|pp| {
+        pp.threads().first().is_some_and(|t| {
+            let a = t.sighand().lock().get(sig::SIGCHLD);
+            a.is_ignore() || a.sa_flags().contains(sig::SaFlags::SA_NOCLDWAIT)
+        })
+    });
+    let (code, st) = match status {
+        ExitStatus::Exited(c) => (sig::CLD_EXITED, i32::from(c)),
+        ExitStatus::Signaled(s, false) => (sig::CLD_KILLED, s as i32),
+        ExitStatus::Signaled(s, true) => (sig::CLD_DUMPED, s as i32),
+    };
+    signal::notify_parent(p, code, st);
+    if auto_reap {
+        if let Some(pp) = &parent {
+            super::wait::reap(pp, p, (0, 0));
+            pp.child_wait.wake_all();
+        }
+    } else if parent.is_none() {
+        process::unregister_process(p.pid);
+    }
+}
+
+fn init_exited(status: ExitStatus) -> ! {
+    use crate::arch::qemu::{self, ExitCode};
+    log::info!(target: "proc", "init exited: {status:?}; powering off");
+    let ok = status == ExitStatus::Exited(0);
+    qemu::exit(if ok { ExitCode::Success } else { ExitCode::Failure })
+}

@@ -1,0 +1,75 @@
+//! `kill`, `tkill`, `tgkill`: signal generation from user space, with Linux's target rules
+//! and permission checks.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use kairos_abi::Errno;
+use kairos_abi::signal::{SigInfo, valid_signal};
+
+use super::SysResult;
+use crate::proc::process::{self, Process};
+use crate::proc::{Thread, signal};
+use crate::sched::{self, trace_kind};
+
+fn may_signal(sender: &Process, target: &Process) -> bool {
+    let (s, tgt) = (sender.state.lock().uid, target.state.lock().uid);
+    s[1] == 0 || s[0] == tgt[0] || s[0] == tgt[2] || s[1] == tgt[0] || s[1] == tgt[2]
+}
+
+/// `kill(pid, sig)`: pid > 0 one process; 0 the caller's group; -1 everyone but init and
+/// the caller; < -1 the group -pid. Signal 0 only checks.
+pub fn sys_kill(t: &Arc<Thread>, pid: i32, sig: u32) -> SysResult {
+    if sig != 0 && !valid_signal(sig) {
+        return Err(Errno::EINVAL.into());
+    }
+    let me = &t.process;
+    let uid = me.state.lock().uid[0];
+    let targets: Vec<Arc<Process>> = match pid {
+        p if p > 0 => process::find_process(p as u32).filter(|p| !p.is_zombie() || sig == 0).into_iter().collect(),
+        0 => {
+            let g = me.state.lock().pgid;
+            process::all_processes().into_iter().filter(|p| p.state.lock().pgid == g).collect()
+        }
+        -1 => process::all_processes().into_iter().filter(|p| p.pid != 1 && p.pid != me.pid).collect(),
+        p => {
+            let g = p.unsigned_abs();
+            process::all_processes().into_iter().filter(|p| p.state.lock().pgid == g).collect()
+        }
+    };
+    if targets.is_empty() {
+        return Err(Errno::ESRCH.into());
+    }
+    let mut sent = 0;
+    for target in &targets {
+        if !may_signal(me, target) {
+            continue;
+        }
+        sent += 1;
+        if sig != 0 {
+            sched::trace(trace_kind::SIGNAL_GENERATE, u64::from(target.pid), u64::from(sig), u64::from(me.pid));
+            signal::send_to_process(target, SigInfo::user(sig, me.pid, uid));
+        }
+    }
+    if sent == 0 { Err(Errno::EPERM.into()) } else { Ok(0) }
+}
+
+/// `tgkill(tgid, tid, sig)`; `tkill` passes tgid = -1 (any group).
+pub fn sys_tgkill(t: &Arc<Thread>, tgid: i32, tid: i32, sig: u32) -> SysResult {
+    if tid <= 0 || (tgid != -1 && tgid <= 0) || (sig != 0 && !valid_signal(sig)) {
+        return Err(Errno::EINVAL.into());
+    }
+    let target = process::find_thread(tid as u32).ok_or(Errno::ESRCH)?;
+    if tgid != -1 && target.process.pid != tgid as u32 {
+        return Err(Errno::ESRCH.into());
+    }
+    if !may_signal(&t.process, &target.process) {
+        return Err(Errno::EPERM.into());
+    }
+    if sig != 0 {
+        let uid = t.process.state.lock().uid[0];
+        sched::trace(trace_kind::SIGNAL_GENERATE, u64::from(target.tid), u64::from(sig), u64::from(t.process.pid));
+        signal::send_to_thread(&target, SigInfo::tkill(sig, t.process.pid, uid));
+    }
+    Ok(0)
+}

@@ -1,0 +1,58 @@
+//! `waitid`: like wait4, with a siginfo result and WNOWAIT.
+
+use alloc::sync::Arc;
+
+use bytemuck::Zeroable;
+use kairos_abi::Errno;
+use kairos_abi::flags::{P_ALL, P_PGID, P_PID, WaitOptions};
+use kairos_abi::signal::{SIGCHLD, SigInfo};
+use kairos_abi::types::Rusage;
+
+use super::SysResult;
+use super::args::UserPtr;
+use super::getrusage::ns_to_timeval;
+use crate::proc::Thread;
+use crate::proc::wait::{WaitTarget, wait_child};
+
+/// `waitid(idtype, id, infop, options, rusage)`.
+pub async fn sys_waitid(t: &Arc<Thread>, idtype: u32, id: u32, infop: u64, options: u32, rusage: u64) -> SysResult {
+    let allowed = WaitOptions::WNOHANG
+        | WaitOptions::WSTOPPED
+        | WaitOptions::WEXITED
+        | WaitOptions::WCONTINUED
+        | WaitOptions::WNOWAIT
+        | WaitOptions::__WNOTHREAD
+        | WaitOptions::__WCLONE
+        | WaitOptions::__WALL;
+    let opts = WaitOptions::from_bits(options).filter(|o| allowed.contains(*o)).ok_or(Errno::EINVAL)?;
+    if !opts.intersects(WaitOptions::WEXITED | WaitOptions::WSTOPPED | WaitOptions::WCONTINUED) {
+        return Err(Errno::EINVAL.into());
+    }
+    let target = match idtype as i32 {
+        P_ALL => WaitTarget::Any,
+        P_PID if id > 0 => WaitTarget::Pid(id),
+        P_PGID => WaitTarget::Pgid(if id == 0 { t.process.state.lock().pgid } else { id }),
+        _ => return Err(Errno::EINVAL.into()),
+    };
+    let r = wait_child(t, target, opts).await?;
+    let info = match &r {
+        Some(r) => SigInfo::chld(r.code, r.pid, 0, r.status, (r.times.0 / 10_000_000) as i64, (r.times.1 / 10_000_000) as i64),
+        None => SigInfo::zeroed(),
+    };
+    if infop != 0 {
+        let mut info = info;
+        if r.is_some() {
+            info.signo = SIGCHLD as i32;
+        }
+        UserPtr::<SigInfo>::new(infop).write(t, &info)?;
+    }
+    if rusage != 0 {
+        let mut ru = Rusage::zeroed();
+        if let Some(r) = &r {
+            ru.ru_utime = ns_to_timeval(r.times.0);
+            ru.ru_stime = ns_to_timeval(r.times.1);
+        }
+        UserPtr::<Rusage>::new(rusage).write(t, &ru)?;
+    }
+    Ok(0)
+}
