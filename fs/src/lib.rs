@@ -1,9 +1,28 @@
-//! Kairos filesystems: the ext4 driver, in-memory filesystems and the VFS types they share.
+//! Kairos filesystems: the VFS object model, the mount table and path
+//! walker, tmpfs, and the cpio (initramfs) unpacker; later the ext4 driver.
 //!
-//! This crate is pure: it never touches hardware and never depends on the kernel. It reaches
-//! storage only through a block-device trait, so plain `cargo test` on the host runs it against
-//! in-memory devices and real images made by `mke2fs`.
+//! This crate is pure: it never touches hardware and never depends on the
+//! kernel. It reaches storage only through traits, so plain `cargo test` on
+//! the host runs it against in-memory filesystems and real archives.
 //!
-//! Status: empty. The storage issue fills it; nothing here claims to work yet.
+//! Modules:
+//! - [`vfs`]: the [`Inode`] trait every filesystem implements
+//!   (async, dyn-compatible) and its data types ([`Metadata`],
+//!   [`SetAttr`], [`DirEntry`], ...).
+//! - [`path`]: [`Vfs`]: mounts, path resolution, getcwd paths,
+//!   and the namespace syscalls' semantics (open/mkdir/unlink/rename/...).
+//! - [`tmpfs`]: the in-memory filesystem.
+//! - [`cpio`]: newc archive parser and [`populate`](cpio::populate).
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+
+pub mod cpio;
+pub mod path;
+pub mod tmpfs;
+pub mod vfs;
+
+pub use path::{PathCtx, Vfs};
+pub use tmpfs::Tmpfs;
+pub use vfs::{BoxFuture, DirEntry, FileType, Inode, Metadata, SetAttr, TimeSet};
