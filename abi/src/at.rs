@@ -74,10 +74,7 @@ mod tests {
     #[test]
     fn values() {
         assert_eq!(AT_FDCWD, -100);
-        assert_eq!(
-            AtFlags::from_bits(0x1100),
-            Some(AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW)
-        );
+        assert_eq!(AtFlags::from_bits(0x1100), Some(AtFlags::AT_EMPTY_PATH | AtFlags::AT_SYMLINK_NOFOLLOW));
         assert_eq!(AtFlags::from_bits(0x1), None);
         assert_eq!(AT_STATX_SYNC_TYPE, AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC);
     }

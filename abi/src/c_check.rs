@@ -118,26 +118,14 @@ struct Checks(Vec<Check>);
 impl Checks {
     /// A macro named like the Rust constant.
     fn mac(&mut self, tu: &'static str, name: &str, rust: i64) {
-        let c_name = C_NAME_OF
-            .iter()
-            .find(|(r, _)| *r == name)
-            .map_or(name, |(_, c)| *c);
+        let c_name = C_NAME_OF.iter().find(|(r, _)| *r == name).map_or(name, |(_, c)| *c);
         self.mac_as(tu, name, c_name, rust);
     }
 
     /// A macro whose C name differs from the Rust label.
     fn mac_as(&mut self, tu: &'static str, label: &str, c_name: &str, rust: i64) {
-        let optional = MAY_BE_MISSING
-            .iter()
-            .any(|(n, _)| *n == label || *n == c_name);
-        self.0.push(Check {
-            tu,
-            label: label.to_string(),
-            expr: c_name.to_string(),
-            guard: true,
-            optional,
-            rust,
-        });
+        let optional = MAY_BE_MISSING.iter().any(|(n, _)| *n == label || *n == c_name);
+        self.0.push(Check { tu, label: label.to_string(), expr: c_name.to_string(), guard: true, optional, rust });
     }
 
     /// An enum constant or other non-macro name.
@@ -335,11 +323,7 @@ fn build_checks() -> Checks {
     c.mac("uapi", "UC_STRICT_RESTORE_SS", UC_STRICT_RESTORE_SS as i64);
     c.mac("uapi", "FP_XSTATE_MAGIC1", FP_XSTATE_MAGIC1 as i64);
     c.mac("uapi", "FP_XSTATE_MAGIC2", FP_XSTATE_MAGIC2 as i64);
-    c.mac(
-        "uapi",
-        "FP_XSTATE_MAGIC2_SIZE",
-        FP_XSTATE_MAGIC2_SIZE as i64,
-    );
+    c.mac("uapi", "FP_XSTATE_MAGIC2_SIZE", FP_XSTATE_MAGIC2_SIZE as i64);
 
     struct_checks!(c, "uapi", SigAction, "struct sigaction" {
         handler => "sa_handler",
@@ -384,12 +368,7 @@ fn build_checks() -> Checks {
         sigev_signo => "sigev_signo",
         sigev_notify => "sigev_notify",
     });
-    c.offset(
-        "uapi",
-        "struct sigevent",
-        "_sigev_un._tid",
-        offset_of!(SigEvent, sigev_un),
-    );
+    c.offset("uapi", "struct sigevent", "_sigev_un._tid", offset_of!(SigEvent, sigev_un));
     struct_checks!(c, "uapi", SigContext, "struct sigcontext" {
         r8 => "r8", r9 => "r9", r10 => "r10", r11 => "r11",
         r12 => "r12", r13 => "r13", r14 => "r14", r15 => "r15",
@@ -421,12 +400,7 @@ fn build_checks() -> Checks {
         padding => "padding",
     });
     c.size("uapi", "struct _header", size_of::<XStateHeader>());
-    c.offset(
-        "uapi",
-        "struct _header",
-        "xfeatures",
-        offset_of!(XStateHeader, xfeatures),
-    );
+    c.offset("uapi", "struct _header", "xfeatures", offset_of!(XStateHeader, xfeatures));
 
     // ---- open, fcntl, at
     flag_checks!(c, "uapi", OpenFlags);
@@ -486,11 +460,7 @@ fn build_checks() -> Checks {
 
     // ---- futex
     c.table("uapi", FUTEX_OPS);
-    c.mac(
-        "uapi",
-        "FUTEX_BITSET_MATCH_ANY",
-        FUTEX_BITSET_MATCH_ANY as i64,
-    );
+    c.mac("uapi", "FUTEX_BITSET_MATCH_ANY", FUTEX_BITSET_MATCH_ANY as i64);
     c.mac("uapi", "FUTEX_WAITERS", FUTEX_WAITERS as i64);
     c.mac("uapi", "FUTEX_OWNER_DIED", FUTEX_OWNER_DIED as i64);
     c.mac("uapi", "FUTEX_TID_MASK", FUTEX_TID_MASK as i64);
@@ -571,12 +541,7 @@ fn build_checks() -> Checks {
         sysname => "sysname", nodename => "nodename", release => "release",
         version => "version", machine => "machine", domainname => "domainname",
     });
-    c.expr(
-        "uapi",
-        "UTSNAME_LEN",
-        "__NEW_UTS_LEN + 1",
-        UTSNAME_LEN as i64,
-    );
+    c.expr("uapi", "UTSNAME_LEN", "__NEW_UTS_LEN + 1", UTSNAME_LEN as i64);
     struct_checks!(c, "uapi", Sysinfo, "struct sysinfo" {
         uptime => "uptime", loads => "loads", totalram => "totalram",
         freeram => "freeram", sharedram => "sharedram", bufferram => "bufferram",
@@ -703,12 +668,7 @@ fn cc() -> String {
 
 /// Compiles and runs one generated program; returns label → value
 /// (`None` for a missing macro).
-fn run_tu(
-    dir: &Path,
-    tu: &str,
-    prologue: &str,
-    checks: &[&Check],
-) -> BTreeMap<String, Option<i64>> {
+fn run_tu(dir: &Path, tu: &str, prologue: &str, checks: &[&Check]) -> BTreeMap<String, Option<i64>> {
     let mut src = String::new();
     src.push_str(prologue);
     src.push_str("#include <stddef.h>\n");
@@ -721,18 +681,9 @@ fn run_tu(
         if ch.guard {
             writeln!(src, "#ifdef {}", ch.expr).unwrap();
         }
-        writeln!(
-            src,
-            "  printf(\"%s\\t%lld\\n\", \"{label}\", (long long)({}));",
-            ch.expr
-        )
-        .unwrap();
+        writeln!(src, "  printf(\"%s\\t%lld\\n\", \"{label}\", (long long)({}));", ch.expr).unwrap();
         if ch.guard {
-            writeln!(
-                src,
-                "#else\n  printf(\"%s\\tMISSING\\n\", \"{label}\");\n#endif"
-            )
-            .unwrap();
+            writeln!(src, "#else\n  printf(\"%s\\tMISSING\\n\", \"{label}\");\n#endif").unwrap();
         }
     }
     src.push_str("  return 0;\n}\n");
@@ -740,14 +691,8 @@ fn run_tu(
     let c_file = dir.join(format!("{tu}.c"));
     let exe = dir.join(tu);
     std::fs::write(&c_file, &src).expect("write C file");
-    let out = Command::new(cc())
-        .arg("-std=gnu11")
-        .arg("-w")
-        .arg("-o")
-        .arg(&exe)
-        .arg(&c_file)
-        .output()
-        .unwrap_or_else(|e| {
+    let out =
+        Command::new(cc()).arg("-std=gnu11").arg("-w").arg("-o").arg(&exe).arg(&c_file).output().unwrap_or_else(|e| {
             panic!(
                 "the C-header check needs a C compiler: running `{}` failed: {e}. \
                  Install gcc and the Linux headers (apt-get install gcc linux-libc-dev) \
@@ -767,11 +712,7 @@ fn run_tu(
     let mut map = BTreeMap::new();
     for line in text.lines() {
         let (label, val) = line.rsplit_once('\t').expect("label<TAB>value");
-        let v = if val == "MISSING" {
-            None
-        } else {
-            Some(val.parse::<i64>().expect("integer"))
-        };
+        let v = if val == "MISSING" { None } else { Some(val.parse::<i64>().expect("integer")) };
         map.insert(label.to_string(), v);
     }
     map
@@ -786,11 +727,7 @@ fn header_macros(dir: &Path, header: &str) -> BTreeSet<String> {
         .arg(&c_file)
         .output()
         .unwrap_or_else(|e| panic!("running `{}` failed: {e}", cc()));
-    assert!(
-        out.status.success(),
-        "cc -dM -E <{header}> failed:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "cc -dM -E <{header}> failed:\n{}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| l.strip_prefix("#define "))
@@ -839,43 +776,15 @@ fn matches_host_c_headers() {
         ("asm/unistd.h", &|n| n.starts_with("__NR_"), &[]),
         (
             "asm/errno.h",
-            &|n| {
-                n.starts_with('E')
-                    && n.bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            },
+            &|n| n.starts_with('E') && n.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
             &[],
         ),
-        (
-            "asm/signal.h",
-            &|n| n.starts_with("SIG") || n.starts_with("SA_"),
-            &["SIGRTMAX"],
-        ),
-        (
-            "linux/sched.h",
-            &|n| n.starts_with("CLONE_") || n == "CSIGNAL",
-            &[],
-        ),
-        (
-            "asm/ioctls.h",
-            &|n| n.starts_with("TC") || n.starts_with("TIOC") || n.starts_with("FIO"),
-            &[],
-        ),
-        (
-            "asm/termbits.h",
-            &|n| n.starts_with('V') && n.len() > 2,
-            &[],
-        ),
-        (
-            "linux/auxvec.h",
-            &|n| n.starts_with("AT_"),
-            &["AT_VECTOR_SIZE_ARCH"],
-        ),
-        (
-            "asm/fcntl.h",
-            &|n| n.starts_with("O_") || n.starts_with("F_"),
-            &[],
-        ),
+        ("asm/signal.h", &|n| n.starts_with("SIG") || n.starts_with("SA_"), &["SIGRTMAX"]),
+        ("linux/sched.h", &|n| n.starts_with("CLONE_") || n == "CSIGNAL", &[]),
+        ("asm/ioctls.h", &|n| n.starts_with("TC") || n.starts_with("TIOC") || n.starts_with("FIO"), &[]),
+        ("asm/termbits.h", &|n| n.starts_with('V') && n.len() > 2, &[]),
+        ("linux/auxvec.h", &|n| n.starts_with("AT_"), &["AT_VECTOR_SIZE_ARCH"]),
+        ("asm/fcntl.h", &|n| n.starts_with("O_") || n.starts_with("F_"), &[]),
         (
             "linux/mman.h",
             &|n| {
@@ -888,10 +797,7 @@ fn matches_host_c_headers() {
         ),
         (
             "linux/wait.h",
-            &|n| {
-                (n.starts_with('W') || n.starts_with("__W") || n.starts_with("P_"))
-                    && !n.ends_with("__")
-            },
+            &|n| (n.starts_with('W') || n.starts_with("__W") || n.starts_with("P_")) && !n.ends_with("__"),
             &[],
         ),
         ("linux/stat.h", &|n| n.starts_with("STATX_"), &[]),
@@ -911,14 +817,6 @@ fn matches_host_c_headers() {
          and allowed: {skipped:?}",
         skipped.len()
     );
-    assert!(
-        compared > 1500,
-        "suspiciously few values compared: {compared}"
-    );
-    assert!(
-        failures.is_empty(),
-        "{} mismatches:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(compared > 1500, "suspiciously few values compared: {compared}");
+    assert!(failures.is_empty(), "{} mismatches:\n{}", failures.len(), failures.join("\n"));
 }

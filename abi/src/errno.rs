@@ -205,11 +205,8 @@ impl Errno {
     pub const ENOTSUP: Errno = Errno::EOPNOTSUPP;
 
     /// Aliases (name, value) that are not variants of their own.
-    pub const ALIASES: &'static [(&'static str, Errno)] = &[
-        ("EWOULDBLOCK", Errno::EWOULDBLOCK),
-        ("EDEADLOCK", Errno::EDEADLOCK),
-        ("ENOTSUP", Errno::ENOTSUP),
-    ];
+    pub const ALIASES: &'static [(&'static str, Errno)] =
+        &[("EWOULDBLOCK", Errno::EWOULDBLOCK), ("EDEADLOCK", Errno::EDEADLOCK), ("ENOTSUP", Errno::ENOTSUP)];
 
     /// Largest errno value user space can see (`EHWPOISON`).
     pub const MAX_USER: i32 = 133;
@@ -227,11 +224,7 @@ impl Errno {
     /// Decodes a raw syscall return value: values in `-4095..=-1` are errors
     /// (Linux's `IS_ERR_VALUE` range), anything else is a success.
     pub const fn from_syscall_ret(ret: isize) -> Option<Errno> {
-        if ret < 0 && ret >= -4095 {
-            Errno::from_i32(-ret as i32)
-        } else {
-            None
-        }
+        if ret < 0 && ret >= -4095 { Errno::from_i32(-ret as i32) } else { None }
     }
 
     /// True for the kernel-internal restart codes (>= 512), which must be
@@ -239,10 +232,7 @@ impl Errno {
     pub const fn is_restart(self) -> bool {
         matches!(
             self,
-            Errno::ERESTARTSYS
-                | Errno::ERESTARTNOINTR
-                | Errno::ERESTARTNOHAND
-                | Errno::ERESTART_RESTARTBLOCK
+            Errno::ERESTARTSYS | Errno::ERESTARTNOINTR | Errno::ERESTARTNOHAND | Errno::ERESTART_RESTARTBLOCK
         )
     }
 }
@@ -285,10 +275,7 @@ impl Error {
 
     /// An error with a message for logs.
     pub const fn with_msg(errno: Errno, msg: &'static str) -> Error {
-        Error {
-            errno,
-            msg: Some(msg),
-        }
+        Error { errno, msg: Some(msg) }
     }
 
     /// The error number.

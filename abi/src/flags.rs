@@ -1224,10 +1224,7 @@ mod tests {
 
     #[test]
     fn mmap_flags() {
-        assert_eq!(
-            MmapFlags::from_bits(0x22),
-            Some(MmapFlags::MAP_PRIVATE | MmapFlags::MAP_ANONYMOUS)
-        );
+        assert_eq!(MmapFlags::from_bits(0x22), Some(MmapFlags::MAP_PRIVATE | MmapFlags::MAP_ANONYMOUS));
         assert_eq!(MmapFlags::from_bits(0x200), None);
         assert_eq!(MmapFlags::MAP_SHARED_VALIDATE.map_type(), 3);
         assert_eq!(MmapProt::from_bits(0x10), None);
@@ -1236,9 +1233,7 @@ mod tests {
     #[test]
     fn clone_flags() {
         let f = CloneFlags::from_bits(0x3d0f00).unwrap();
-        assert!(
-            f.contains(CloneFlags::CLONE_VM | CloneFlags::CLONE_THREAD | CloneFlags::CLONE_SETTLS)
-        );
+        assert!(f.contains(CloneFlags::CLONE_VM | CloneFlags::CLONE_THREAD | CloneFlags::CLONE_SETTLS));
         assert_eq!(f.exit_signal(), 0);
         let f = CloneFlags::from_bits(0x01200011).unwrap();
         assert_eq!(f.exit_signal(), 17);

@@ -243,11 +243,7 @@ const SIGNAL_NAMES: [&str; 64] = [
 /// The name of signal `sig` (`"SIGSEGV"`, `"SIGRTMIN+3"`, `"SIGRTMAX"`), or
 /// `None` outside `1..=64`.
 pub const fn signal_name(sig: u32) -> Option<&'static str> {
-    if sig >= 1 && sig <= NSIG {
-        Some(SIGNAL_NAMES[(sig - 1) as usize])
-    } else {
-        None
-    }
+    if sig >= 1 && sig <= NSIG { Some(SIGNAL_NAMES[(sig - 1) as usize]) } else { None }
 }
 
 /// True if `sig` is a valid signal number (`1..=64`).
@@ -278,8 +274,9 @@ pub enum DefaultAction {
 /// The default action of `sig`; real-time and unknown signals terminate.
 pub const fn default_action(sig: u32) -> DefaultAction {
     match sig {
-        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ
-        | SIGSYS => DefaultAction::Core,
+        SIGQUIT | SIGILL | SIGTRAP | SIGABRT | SIGBUS | SIGFPE | SIGSEGV | SIGXCPU | SIGXFSZ | SIGSYS => {
+            DefaultAction::Core
+        }
         SIGCHLD | SIGURG | SIGWINCH => DefaultAction::Ign,
         SIGSTOP | SIGTSTP | SIGTTIN | SIGTTOU => DefaultAction::Stop,
         SIGCONT => DefaultAction::Cont,
@@ -310,20 +307,11 @@ impl SigSet {
     pub const UNBLOCKABLE: SigSet = SigSet::EMPTY.with(SIGKILL).with(SIGSTOP);
     /// Signals whose default action is to stop (`SIGSTOP`, `SIGTSTP`,
     /// `SIGTTIN`, `SIGTTOU`).
-    pub const STOP_SIGNALS: SigSet = SigSet::EMPTY
-        .with(SIGSTOP)
-        .with(SIGTSTP)
-        .with(SIGTTIN)
-        .with(SIGTTOU);
+    pub const STOP_SIGNALS: SigSet = SigSet::EMPTY.with(SIGSTOP).with(SIGTSTP).with(SIGTTIN).with(SIGTTOU);
     /// Synchronous (fault) signals, delivered first (`SIGSEGV`, `SIGBUS`,
     /// `SIGILL`, `SIGTRAP`, `SIGFPE`, `SIGSYS`).
-    pub const SYNCHRONOUS: SigSet = SigSet::EMPTY
-        .with(SIGSEGV)
-        .with(SIGBUS)
-        .with(SIGILL)
-        .with(SIGTRAP)
-        .with(SIGFPE)
-        .with(SIGSYS);
+    pub const SYNCHRONOUS: SigSet =
+        SigSet::EMPTY.with(SIGSEGV).with(SIGBUS).with(SIGILL).with(SIGTRAP).with(SIGFPE).with(SIGSYS);
 
     /// The empty set.
     pub const fn empty() -> SigSet {
@@ -411,22 +399,14 @@ impl SigSet {
 
     /// The lowest-numbered signal in the set.
     pub const fn lowest(self) -> Option<u32> {
-        if self.0 == 0 {
-            None
-        } else {
-            Some(self.0.trailing_zeros() + 1)
-        }
+        if self.0 == 0 { None } else { Some(self.0.trailing_zeros() + 1) }
     }
 
     /// The next signal to deliver from a pending set: synchronous signals
     /// first, then the lowest number (Linux's `next_signal`).
     pub const fn next_to_deliver(self) -> Option<u32> {
         let sync = self.intersection(SigSet::SYNCHRONOUS);
-        if !sync.is_empty() {
-            sync.lowest()
-        } else {
-            self.lowest()
-        }
+        if !sync.is_empty() { sync.lowest() } else { self.lowest() }
     }
 
     /// Iterates the signal numbers in the set, ascending.
@@ -506,9 +486,7 @@ impl core::ops::Not for SigSet {
 
 impl fmt::Debug for SigSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_set()
-            .entries(self.iter().map(|s| signal_name(s).unwrap_or("?")))
-            .finish()
+        f.debug_set().entries(self.iter().map(|s| signal_name(s).unwrap_or("?"))).finish()
     }
 }
 
@@ -567,12 +545,7 @@ pub struct SigAction {
 
 impl SigAction {
     /// The `SIG_DFL` disposition.
-    pub const DEFAULT: SigAction = SigAction {
-        handler: SIG_DFL,
-        flags: 0,
-        restorer: 0,
-        mask: SigSet::EMPTY,
-    };
+    pub const DEFAULT: SigAction = SigAction { handler: SIG_DFL, flags: 0, restorer: 0, mask: SigSet::EMPTY };
 
     /// The flags, ignoring unknown bits.
     pub const fn sa_flags(&self) -> SaFlags {
@@ -818,11 +791,7 @@ impl Default for SigInfo {
 impl SigInfo {
     /// A siginfo with the common header set and a zero union.
     pub fn new(signo: u32, code: i32) -> SigInfo {
-        SigInfo {
-            signo: signo as i32,
-            code,
-            ..SigInfo::zeroed()
-        }
+        SigInfo { signo: signo as i32, code, ..SigInfo::zeroed() }
     }
 
     fn union_bytes(&self) -> &[u8] {
@@ -1313,11 +1282,7 @@ mod tests {
         assert_eq!(SaFlags::from_bits(0x20), None);
         let f = SaFlags::from_bits(0x1400_0004).unwrap();
         assert!(f.contains(SaFlags::SA_SIGINFO | SaFlags::SA_RESTART | SaFlags::SA_RESTORER));
-        let a = SigAction {
-            handler: 0x1234,
-            flags: f.bits() | 0x20,
-            ..SigAction::DEFAULT
-        };
+        let a = SigAction { handler: 0x1234, flags: f.bits() | 0x20, ..SigAction::DEFAULT };
         assert_eq!(a.sa_flags(), f);
         assert!(SigAction::DEFAULT.is_default());
     }
@@ -1341,10 +1306,7 @@ mod tests {
         assert_eq!((c.pid(), c.status(), c.utime(), c.stime()), (7, 3, 11, 12));
 
         let f = SigInfo::fault(SIGSEGV, SEGV_MAPERR, 0xdead_beef_0000);
-        assert_eq!(
-            &bytemuck::bytes_of(&f)[16..24],
-            &0xdead_beef_0000u64.to_ne_bytes()
-        );
+        assert_eq!(&bytemuck::bytes_of(&f)[16..24], &0xdead_beef_0000u64.to_ne_bytes());
         assert_eq!(f.addr(), 0xdead_beef_0000);
 
         let q = SigInfo::queue(40, SI_QUEUE, 5, 6, 0x55);
@@ -1352,19 +1314,13 @@ mod tests {
         assert_eq!((q.pid(), q.uid(), q.value()), (5, 6, 0x55));
 
         let t = SigInfo::timer(SIGALRM, 3, 2, 9);
-        assert_eq!(
-            (t.timerid(), t.overrun(), t.value(), t.code),
-            (3, 2, 9, SI_TIMER)
-        );
+        assert_eq!((t.timerid(), t.overrun(), t.value(), t.code), (3, 2, 9, SI_TIMER));
 
         let p = SigInfo::poll(SIGIO, POLL_IN, 0x41, 4);
         assert_eq!((p.band(), p.fd()), (0x41, 4));
 
         let s = SigInfo::sys(SYS_SECCOMP, 0x400000, 59, 0xc000_003e);
-        assert_eq!(
-            (s.call_addr(), s.syscall(), s.arch()),
-            (0x400000, 59, 0xc000_003e)
-        );
+        assert_eq!((s.call_addr(), s.syscall(), s.arch()), (0x400000, 59, 0xc000_003e));
         assert_eq!(SigInfo::kernel(SIGKILL).code, 0x80);
     }
 

@@ -46,10 +46,7 @@ abi_consts! {
 
 impl Timespec {
     /// Zero.
-    pub const ZERO: Timespec = Timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    pub const ZERO: Timespec = Timespec { tv_sec: 0, tv_nsec: 0 };
 
     /// From seconds and nanoseconds.
     pub const fn new(tv_sec: i64, tv_nsec: i64) -> Timespec {
@@ -58,10 +55,7 @@ impl Timespec {
 
     /// From a nanosecond count.
     pub const fn from_nanos(ns: u64) -> Timespec {
-        Timespec {
-            tv_sec: (ns / NSEC_PER_SEC as u64) as i64,
-            tv_nsec: (ns % NSEC_PER_SEC as u64) as i64,
-        }
+        Timespec { tv_sec: (ns / NSEC_PER_SEC as u64) as i64, tv_nsec: (ns % NSEC_PER_SEC as u64) as i64 }
     }
 
     /// True if `tv_sec >= 0` and `0 <= tv_nsec < 10^9` (what syscalls
@@ -95,10 +89,7 @@ pub struct Timeval {
 impl Timeval {
     /// From a microsecond count.
     pub const fn from_micros(us: u64) -> Timeval {
-        Timeval {
-            tv_sec: (us / USEC_PER_SEC as u64) as i64,
-            tv_usec: (us % USEC_PER_SEC as u64) as i64,
-        }
+        Timeval { tv_sec: (us / USEC_PER_SEC as u64) as i64, tv_usec: (us % USEC_PER_SEC as u64) as i64 }
     }
 
     /// True if `tv_sec >= 0` and `0 <= tv_usec < 10^6`.
@@ -802,23 +793,12 @@ pub const fn dirent64_reclen(name_len: usize) -> usize {
 /// Writes one `linux_dirent64` record at the start of `buf`; returns its
 /// length, or `None` if `buf` is too small (getdents64 then stops, or
 /// fails with `EINVAL` if it is the first entry).
-pub fn write_dirent64(
-    buf: &mut [u8],
-    ino: u64,
-    off: i64,
-    d_type: u8,
-    name: &[u8],
-) -> Option<usize> {
+pub fn write_dirent64(buf: &mut [u8], ino: u64, off: i64, d_type: u8, name: &[u8]) -> Option<usize> {
     let reclen = dirent64_reclen(name.len());
     if buf.len() < reclen || reclen > u16::MAX as usize {
         return None;
     }
-    let hdr = LinuxDirent64Header {
-        d_ino: ino,
-        d_off: off,
-        d_reclen: reclen as u16,
-        d_type,
-    };
+    let hdr = LinuxDirent64Header { d_ino: ino, d_off: off, d_reclen: reclen as u16, d_type };
     buf[..DIRENT64_NAME_OFFSET].copy_from_slice(bytemuck::bytes_of(&hdr));
     let end = DIRENT64_NAME_OFFSET + name.len();
     buf[DIRENT64_NAME_OFFSET..end].copy_from_slice(name);
