@@ -7,7 +7,7 @@ KERNEL_ELF  := target/x86_64-unknown-none/release/kairos
 KERNEL      := target/kairos/kairos.elf
 KERNEL_ARGS ?=
 
-.PHONY: all setup kernel run ktest test host-test fmt-check clippy clean
+.PHONY: all setup kernel system run shell-test ktest test host-test fmt-check clippy clean
 
 all: kernel
 
@@ -21,9 +21,19 @@ kernel: setup
 	cp $(KERNEL_ELF) $(KERNEL)
 	$(PYTHON) tests/ksyms.py $(KERNEL)
 
-# Interactive boot on this terminal (Ctrl-A X quits QEMU).
-run: kernel
-	$(PYTHON) tests/kairos_qemu.py --interactive --cmdline "$(KERNEL_ARGS)" $(KERNEL)
+SYSTEM      := target/kairos/system.cpio
+
+# The default system: busybox in an initramfs, a login shell on the serial console.
+system: setup
+	$(PYTHON) tests/system_image.py $(SYSTEM)
+
+# Interactive boot on this terminal ('exit' in the shell powers off; Ctrl-A X quits QEMU).
+run: kernel system
+	$(PYTHON) tests/kairos_qemu.py --interactive --initrd $(SYSTEM) --cmdline "$(KERNEL_ARGS)" $(KERNEL)
+
+# Drives that shell through the serial console: pipeline, jobs, kill %1, Ctrl-C, exit.
+shell-test: kernel
+	$(PYTHON) tests/shell_test.py $(KERNEL)
 
 # Kernel self-tests in QEMU (including the deliberate-panic check).
 ktest: kernel
@@ -40,8 +50,71 @@ clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy -p kairos-kernel --target x86_64-unknown-none -- -D warnings
 
-test: setup fmt-check clippy host-test ktest
+test: setup fmt-check clippy host-test ktest shell-test
 	@echo "make test: all checks passed"
 
 clean:
 	$(CARGO) clean
+
+# --- Tracing and debugging (README "Tracing and debugging") ----------------------------------
+# make trace [WORKLOAD=static-binary] [TRACE_ARGS="--window 40:45"]: boot the workload with
+# trace=com3 and write target/trace/{trace.json,summary.txt,trace.svg}.
+WORKLOAD   ?=
+TRACE_ARGS ?=
+BREAK      ?= kairos_enter_user
+STEP       ?= 1
+GDB_ARGS   ?=
+
+.PHONY: trace trace-test trace-docs gdb gdb-setup gdb-investigate gdb-test
+
+trace: kernel
+	$(PYTHON) tests/trace.py --run $(if $(WORKLOAD),--workload $(WORKLOAD)) $(TRACE_ARGS)
+
+# Checks the exported trace of the default workload (poll/wake/flow/syscall invariants, strict JSON).
+trace-test: kernel
+	$(PYTHON) tests/test_trace.py
+
+# Regenerates the README's picture, docs/trace-example.svg, from a real run.
+trace-docs: kernel
+	$(PYTHON) tests/trace.py --run --svg-copy docs/trace-example.svg $(TRACE_ARGS)
+
+gdb-setup:
+	@command -v gdb >/dev/null || { echo "installing gdb"; \
+	  $$( [ "$$(id -u)" -eq 0 ] || echo sudo ) apt-get install -y -qq gdb >/dev/null; }
+
+# QEMU stopped at reset with its GDB stub on :1234, and an interactive GDB with tests/gdb/gdbinit
+# (kernel symbols, kairos-* commands). WORKLOAD=static-binary boots it as /init; without it, the
+# monitor's console is on a pseudo-terminal (path printed).
+gdb: kernel gdb-setup
+	$(PYTHON) tests/gdb_investigate.py --interactive $(if $(WORKLOAD),--workload $(WORKLOAD)) $(GDB_ARGS)
+
+# Batch investigation, JSON on stdout: make gdb-investigate BREAK=kairos_enter_user STEP=3 GDB_ARGS="--pid 1"
+gdb-investigate: kernel gdb-setup
+	$(PYTHON) tests/gdb_investigate.py --break '$(BREAK)' --steps $(STEP) $(if $(WORKLOAD),--workload $(WORKLOAD)) $(GDB_ARGS)
+
+gdb-test: kernel gdb-setup
+	$(PYTHON) tests/test_gdb.py
+
+# --- User programs under Kairos and the reference Linux --------------------------------------
+# The static musl userland (runner, contract programs, benchmark) lives in userland/ and is
+# built into target/userland/; the reference Linux is fetched from PyPI into cache/ on first use.
+.PHONY: userland linux-ref exec contract contract-linux
+
+userland: setup
+	$(PYTHON) userland/build.py
+
+linux-ref:
+	$(PYTHON) tests/reference.py fetch
+
+# Run one static program and exit with its status:
+#   make exec PROG=target/userland/syscall-bench [ARGS="..."] [LINUX=1]
+exec: setup userland $(if $(LINUX),,kernel)
+	tests/kairos-exec $(if $(LINUX),--linux) $(PROG) $(ARGS)
+
+# Contract tests: every userland/contract program under Linux and Kairos, outputs compared.
+#   make contract [ARGS="--filter pipe"]; make contract-linux checks the programs on Linux alone.
+contract: setup $(if $(findstring --linux-only,$(ARGS)),,kernel)
+	$(PYTHON) tests/contract.py $(ARGS)
+
+contract-linux: setup
+	$(PYTHON) tests/contract.py --linux-only $(ARGS)

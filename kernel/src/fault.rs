@@ -124,7 +124,13 @@ fn fatal(frame: &TrapFrame, why: &str) -> ! {
             out,
             "faulting address (CR2) {cr2:#018x}: {} {} in {} mode{}",
             if frame.error_code & 1 != 0 { "protection violation" } else { "page not present" },
-            if frame.error_code & 2 != 0 { "on write" } else if frame.error_code & 16 != 0 { "on instruction fetch" } else { "on read" },
+            if frame.error_code & 2 != 0 {
+                "on write"
+            } else if frame.error_code & 16 != 0 {
+                "on instruction fetch"
+            } else {
+                "on read"
+            },
             if frame.error_code & 4 != 0 { "user" } else { "kernel" },
             if in_guard { " — kernel stack overflow (guard page)" } else { "" },
         );
@@ -141,8 +147,10 @@ fn fatal(frame: &TrapFrame, why: &str) -> ! {
     qemu::exit(ExitCode::Failure)
 }
 
-/// Hook for dumping state that should survive a crash (the trace, later).
-fn flush_trace_on_failure() {}
+/// Dumps state that should survive a crash: the executor trace (with `trace=com3`).
+fn flush_trace_on_failure() {
+    crate::tracedump::dump();
+}
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
@@ -153,7 +161,8 @@ fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
         qemu::exit(ExitCode::Failure);
     }
     let _ = writeln!(out, "\n!!! KERNEL PANIC: {info}");
-    let _ = writeln!(out, "RSP {:#018x}  RBP {:#018x}  CR3 {:#018x}", cpu::read_rsp(), cpu::read_rbp(), cpu::read_cr3());
+    let _ =
+        writeln!(out, "RSP {:#018x}  RBP {:#018x}  CR3 {:#018x}", cpu::read_rsp(), cpu::read_rbp(), cpu::read_cr3());
     print_backtrace(&mut out, None, cpu::read_rbp());
     flush_trace_on_failure();
     qemu::exit(ExitCode::Failure)

@@ -12,9 +12,9 @@ use kairos_abi::flags::OpenFlags;
 use kairos_abi::signal::SigSet;
 use kairos_abi::types::Timespec;
 use kairos_fs::tmpfs::Tmpfs;
-use kairos_fs::vfs::{Clock, FileType, Inode};
+use kairos_fs::vfs::{Clock, FileType, Inode, makedev};
 
-use crate::file::{File, FdTable, FileKind, tty};
+use crate::file::{FdTable, File, FileKind, tty};
 use crate::fsctx::{self, FsContext};
 use crate::mm::vm::AddressSpace;
 use crate::proc::process::{self, NO_ALTSTACK, Process, SigHandlers, Thread, ThreadResources};
@@ -29,13 +29,8 @@ impl Clock for RealtimeClock {
     }
 }
 
-/// Linux's `makedev`.
-pub fn makedev(major: u64, minor: u64) -> u64 {
-    ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & !0xff) << 12) | ((major & !0xfff) << 32)
-}
-
 /// The device nodes created in `/dev`: (name, major, minor, mode).
-const DEVICES: &[(&str, u64, u64, u32)] = &[
+const DEVICES: &[(&str, u32, u32, u32)] = &[
     ("null", 1, 3, 0o666),
     ("zero", 1, 5, 0o666),
     ("full", 1, 7, 0o666),
@@ -100,7 +95,8 @@ pub async fn start_init(path: &str, args: &[&str]) -> kairos_abi::Result<()> {
     );
     let mut argv: Vec<Vec<u8>> = alloc::vec![path.as_bytes().to_vec()];
     argv.extend(args.iter().map(|a| a.as_bytes().to_vec()));
-    let envp: Vec<Vec<u8>> = alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec(), b"PATH=/sbin:/usr/sbin:/bin:/usr/bin".to_vec()];
+    let envp: Vec<Vec<u8>> =
+        alloc::vec![b"HOME=/".to_vec(), b"TERM=linux".to_vec(), b"PATH=/sbin:/usr/sbin:/bin:/usr/bin".to_vec()];
     let mut ctx = alloc::boxed::Box::new(crate::arch::user::UserContext::new(0, 0));
     crate::syscall::exec_program(&t, &mut ctx, path, argv, envp).await?;
     crate::proc::task::spawn(t, ctx)

@@ -17,7 +17,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use kairos_executor::yield_now;
 
 use crate::arch::layout::PAGE_SIZE;
-use crate::arch::qemu::{self, ExitCode};
+use crate::arch::qemu::ExitCode;
 use crate::arch::{paging, phys, serial};
 use crate::mm::frame;
 use crate::{console, kprintln, sched, time};
@@ -83,7 +83,7 @@ pub async fn run() {
         }
     }
     kprintln!("ktest: {passed} passed, {failed} failed");
-    qemu::exit(if failed == 0 && passed > 0 { ExitCode::Success } else { ExitCode::Failure });
+    crate::power_off(if failed == 0 && passed > 0 { ExitCode::Success } else { ExitCode::Failure });
 }
 
 async fn frame_allocator() -> TestResult {
@@ -126,8 +126,14 @@ async fn paging_map_unmap() -> TestResult {
     let pml4 = paging::kernel_pml4();
     let f = frame::alloc_zeroed().ok_or("out of frames")?;
     check!(paging::translate(TEST_VA).is_none(), "test address already mapped");
-    paging::map_page(pml4, TEST_VA, f, paging::PteFlags::WRITABLE | paging::PteFlags::NO_EXECUTE, &mut frame::BootFrames)
-        .map_err(|()| "map_page failed")?;
+    paging::map_page(
+        pml4,
+        TEST_VA,
+        f,
+        paging::PteFlags::WRITABLE | paging::PteFlags::NO_EXECUTE,
+        &mut frame::BootFrames,
+    )
+    .map_err(|()| "map_page failed")?;
     let (pa, flags) = paging::translate(TEST_VA).ok_or("mapping not visible")?;
     check!(pa == f, "translate gave {pa:#x}, expected {f:#x}");
     check!(flags.contains(paging::PteFlags::WRITABLE | paging::PteFlags::NO_EXECUTE));

@@ -16,6 +16,7 @@ extern crate alloc;
 pub mod arch;
 pub mod cmdline;
 pub mod console;
+pub mod debug;
 pub mod fault;
 pub mod file;
 pub mod fsctx;
@@ -34,6 +35,7 @@ pub mod strace;
 pub mod sync;
 pub mod syscall;
 pub mod time;
+pub mod tracedump;
 
 use arch::boot::BootInfo;
 use arch::{apic, cpu, gdt, heap, idt, paging, rtc};
@@ -58,6 +60,7 @@ pub fn kmain(boot: BootInfo) -> ! {
     console::log_to_com2(opts.get("klog") == Some("com2"));
     logger::init(level);
     strace::init(&opts);
+    tracedump::init(&opts);
     let features = cpu::init();
 
     // Memory: heap first (the frame allocator keeps its free lists on it), then frames below
@@ -104,6 +107,7 @@ pub fn kmain(boot: BootInfo) -> ! {
         log::info!(target: "boot", "initrd: {} bytes at {:#x}", m.len, m.start);
     }
 
+    *HOSTNAME.lock() = alloc::string::String::from("(none)");
     let executor = Executor::new(KernelPlatform, Config::default());
     sched::install(executor.spawner());
     if opts.get("trace") == Some("off") {
@@ -130,11 +134,19 @@ async fn boot_user_space(initrd: Option<&'static [u8]>) {
     let opts = cmdline::options();
     init::mount_root(initrd).await;
     let path = opts.get("rdinit").or_else(|| opts.get("init")).unwrap_or("/init");
-    let args: alloc::vec::Vec<&str> = opts.raw.split(" -- ").nth(1).map(|a| a.split_ascii_whitespace().collect()).unwrap_or_default();
+    let args: alloc::vec::Vec<&str> =
+        opts.raw.split(" -- ").nth(1).map(|a| a.split_ascii_whitespace().collect()).unwrap_or_default();
     if let Err(e) = init::start_init(path, &args).await {
         log::error!(target: "init", "cannot start init {path}: {e:?}");
-        arch::qemu::exit(arch::qemu::ExitCode::Failure);
+        power_off(arch::qemu::ExitCode::Failure);
     }
+}
+
+/// Powers the machine off: dumps the trace if asked to (`trace=com3`), then leaves QEMU with
+/// `code` (the harness's verdict).
+pub fn power_off(code: arch::qemu::ExitCode) -> ! {
+    tracedump::dump();
+    arch::qemu::exit(code)
 }
 
 /// The host name (`uname -n`).

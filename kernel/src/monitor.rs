@@ -3,7 +3,7 @@
 
 use alloc::string::String;
 
-use crate::arch::qemu::{self, ExitCode};
+use crate::arch::qemu::ExitCode;
 use crate::{console, kprint, kprintln};
 
 /// Reads one line from the console with echo and backspace handling.
@@ -45,12 +45,19 @@ pub async fn run() {
             Some("help") => kprintln!("help uptime mem tasks trace sleep MS poweroff"),
             Some("uptime") => {
                 let ns = crate::time::now_ns();
-                kprintln!("up {}.{:03} s, {} timer interrupts", ns / 1_000_000_000, (ns / 1_000_000) % 1000, crate::irq::timer_interrupts());
+                kprintln!(
+                    "up {}.{:03} s, {} timer interrupts",
+                    ns / 1_000_000_000,
+                    (ns / 1_000_000) % 1000,
+                    crate::irq::timer_interrupts()
+                );
             }
             Some("mem") => {
                 let (total, used) = crate::mm::frame::stats();
                 let (heap_user, heap_actual, heap_total) = crate::arch::heap::stats();
-                kprintln!("frames: {used}/{total} in use; heap: {heap_user} B requested, {heap_actual} B reserved of {heap_total} B");
+                kprintln!(
+                    "frames: {used}/{total} in use; heap: {heap_user} B requested, {heap_actual} B reserved of {heap_total} B"
+                );
             }
             Some("tasks") => {
                 for t in crate::sched::spawner().tasks() {
@@ -72,7 +79,7 @@ pub async fn run() {
             }
             Some("poweroff") => {
                 kprintln!("powering off");
-                qemu::exit(ExitCode::Success);
+                crate::power_off(ExitCode::Success);
             }
             Some(other) => kprintln!("unknown command: {other}"),
         }

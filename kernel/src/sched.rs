@@ -29,6 +29,8 @@ pub mod trace_kind {
     pub const MM_SWITCH: u16 = 0x107;
     /// Return to user mode: task = tid, `a` = user RIP.
     pub const USER_ENTER: u16 = 0x108;
+    /// A user thread started: task = executor task id, `a` = tid, `b` = pid.
+    pub const USER_THREAD: u16 = 0x109;
 }
 
 impl Platform for KernelPlatform {
@@ -62,6 +64,11 @@ static WAKE: OnceCell<WakeHandle> = OnceCell::uninit();
 pub fn install(spawner: Spawner) {
     WAKE.init_once(|| spawner.wake_handle());
     SPAWNER.init_once(|| spawner);
+}
+
+/// The global spawner, if the executor is running (for the panic path).
+pub fn try_spawner() -> Option<&'static Spawner> {
+    SPAWNER.get()
 }
 
 /// The global spawner.

@@ -62,7 +62,11 @@ pub struct File {
 impl File {
     /// A new open file with `flags` (access mode + status flags).
     pub fn new(kind: FileKind, inode: Option<Arc<dyn Inode>>, path: Option<String>, flags: OpenFlags) -> Arc<File> {
-        let keep = OpenFlags::O_ACCMODE | OpenFlags::SETFL_MASK | OpenFlags::O_PATH | OpenFlags::O_DIRECTORY | OpenFlags::O_LARGEFILE;
+        let keep = OpenFlags::O_ACCMODE
+            | OpenFlags::SETFL_MASK
+            | OpenFlags::O_PATH
+            | OpenFlags::O_DIRECTORY
+            | OpenFlags::O_LARGEFILE;
         Arc::new(File { kind, inode, path, status: AtomicU32::new((flags & keep).bits()), offset: spin::Mutex::new(0) })
     }
 
@@ -172,7 +176,8 @@ impl File {
         }
         match &self.kind {
             FileKind::Inode(inode) => {
-                let off = if self.flags().contains(OpenFlags::O_APPEND) { inode.metadata().size } else { self.offset() };
+                let off =
+                    if self.flags().contains(OpenFlags::O_APPEND) { inode.metadata().size } else { self.offset() };
                 let n = inode.write_at(off, data).await?;
                 self.set_offset(off + n as u64);
                 Ok(n)
@@ -274,7 +279,8 @@ impl FdTable {
 
     /// Sets FD_CLOEXEC of `fd`.
     pub fn set_cloexec(&mut self, fd: i32, on: bool) -> Result<()> {
-        let e = usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)).and_then(Option::as_mut).ok_or(Errno::EBADF)?;
+        let e =
+            usize::try_from(fd).ok().and_then(|i| self.fds.get_mut(i)).and_then(Option::as_mut).ok_or(Errno::EBADF)?;
         e.cloexec = on;
         Ok(())
     }

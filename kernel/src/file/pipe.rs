@@ -47,7 +47,12 @@ impl Pipe {
     /// A new pipe with one reader and one writer.
     pub fn new() -> Arc<Pipe> {
         Arc::new(Pipe {
-            state: spin::Mutex::new(PipeState { buf: VecDeque::new(), capacity: PIPE_CAPACITY, readers: 1, writers: 1 }),
+            state: spin::Mutex::new(PipeState {
+                buf: VecDeque::new(),
+                capacity: PIPE_CAPACITY,
+                readers: 1,
+                writers: 1,
+            }),
             wait: WaitQueue::new(),
         })
     }

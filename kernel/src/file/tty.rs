@@ -287,11 +287,7 @@ impl Tty {
     pub fn poll(&self) -> PollEvents {
         let s = self.state.lock();
         let canon = s.termios.c_lflag & ICANON != 0;
-        let readable = if canon {
-            s.ready.contains(&b'\n') || !s.eof_marks.is_empty()
-        } else {
-            !s.ready.is_empty()
-        };
+        let readable = if canon { s.ready.contains(&b'\n') || !s.eof_marks.is_empty() } else { !s.ready.is_empty() };
         let mut ev = PollEvents::POLLOUT | PollEvents::POLLWRNORM;
         if readable {
             ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;

@@ -66,12 +66,8 @@ impl FreeRanges {
 
     /// Takes `len` bytes from the start of the largest range below `limit`.
     pub fn take_largest_below(&mut self, len: u64, limit: u64) -> Option<PhysRange> {
-        let best = self
-            .as_slice()
-            .iter()
-            .copied()
-            .filter(|r| r.end <= limit && r.len() >= len)
-            .max_by_key(|r| r.len())?;
+        let best =
+            self.as_slice().iter().copied().filter(|r| r.end <= limit && r.len() >= len).max_by_key(|r| r.len())?;
         let taken = PhysRange { start: best.start, end: best.start + len };
         self.subtract(taken);
         Some(taken)
@@ -87,28 +83,23 @@ impl FreeRanges {
 pub fn free_ranges(boot: &BootInfo) -> FreeRanges {
     let mut free = FreeRanges { ranges: [PhysRange::default(); MAX_RANGES], count: 0 };
     for r in boot.regions().iter().filter(|r| r.kind == MemoryRegion::USABLE) {
-        free.push(PhysRange {
-            start: r.start.next_multiple_of(PAGE_SIZE),
-            end: r.end() & !(PAGE_SIZE - 1),
-        });
+        free.push(PhysRange { start: r.start.next_multiple_of(PAGE_SIZE), end: r.end() & !(PAGE_SIZE - 1) });
     }
     free.subtract(PhysRange { start: 0, end: 0x10_0000 });
     // The image, from the boot segment at 2 MiB to the end of .bss.
     free.subtract(PhysRange { start: 0x20_0000, end: sections::image_virt_to_phys(sections::kernel_end()) });
     if let Some(m) = boot.initrd {
-        free.subtract(PhysRange { start: m.start & !(PAGE_SIZE - 1), end: (m.start + m.len).next_multiple_of(PAGE_SIZE) });
+        free.subtract(PhysRange {
+            start: m.start & !(PAGE_SIZE - 1),
+            end: (m.start + m.len).next_multiple_of(PAGE_SIZE),
+        });
     }
     free
 }
 
 /// One past the highest usable RAM address.
 pub fn ram_end(boot: &BootInfo) -> u64 {
-    boot.regions()
-        .iter()
-        .filter(|r| r.kind == MemoryRegion::USABLE)
-        .map(MemoryRegion::end)
-        .max()
-        .unwrap_or(0)
+    boot.regions().iter().filter(|r| r.kind == MemoryRegion::USABLE).map(MemoryRegion::end).max().unwrap_or(0)
 }
 
 /// Heap size for a machine with `total` bytes of free RAM: a quarter, between 16 and 512 MiB.

@@ -159,7 +159,10 @@ impl AddressSpace {
 
     /// Finds `len` bytes of free address space, top-down below `MMAP_TOP`, preferring `hint`.
     pub fn find_free(&self, len: u64, hint: u64) -> Option<u64> {
-        if hint >= MMAP_MIN_ADDR && hint.checked_add(len).is_some_and(|e| e <= USER_END) && !self.overlaps(hint, hint + len) {
+        if hint >= MMAP_MIN_ADDR
+            && hint.checked_add(len).is_some_and(|e| e <= USER_END)
+            && !self.overlaps(hint, hint + len)
+        {
             return Some(hint);
         }
         let mut top = MMAP_TOP;
@@ -331,7 +334,8 @@ impl AddressSpace {
         for _ in 0..2 {
             if let Some(slot) = paging::user_pte_slot(self.pml4, page_down(va), false) {
                 let pte = paging::read_pte(slot);
-                let need = PteFlags::PRESENT | PteFlags::USER | if write { PteFlags::WRITABLE } else { PteFlags::empty() };
+                let need =
+                    PteFlags::PRESENT | PteFlags::USER | if write { PteFlags::WRITABLE } else { PteFlags::empty() };
                 if PteFlags::from_bits_truncate(pte).contains(need) {
                     return Ok((pte & PTE_ADDR_MASK) + va % PAGE_SIZE);
                 }
@@ -553,15 +557,17 @@ impl AddressSpace {
         self.split_at(old + moved);
         self.vmas.insert(new, Vma { start: new, end: new + new_len, prot: v.prot, kind: v.kind });
         let (pml4, mut failed) = (self.pml4, false);
-        paging::for_each_user_pte(pml4, old, old + moved, &mut |va, slot, pte| {
-            match paging::user_pte_slot(pml4, new + (va - old), true) {
-                Some(dst) => {
-                    paging::write_pte(dst, pte);
-                    paging::write_pte(slot, 0);
-                    paging::flush_if_active(pml4, va);
-                }
-                None => failed = true,
+        paging::for_each_user_pte(pml4, old, old + moved, &mut |va, slot, pte| match paging::user_pte_slot(
+            pml4,
+            new + (va - old),
+            true,
+        ) {
+            Some(dst) => {
+                paging::write_pte(dst, pte);
+                paging::write_pte(slot, 0);
+                paging::flush_if_active(pml4, va);
             }
+            None => failed = true,
         });
         if failed {
             return_errno!(ENOMEM);

@@ -109,6 +109,8 @@ pub struct ProcessState {
     pub children_times: (u64, u64),
     /// Resource limits (`RLIMIT_*` index → (soft, hard)).
     pub rlimits: [(u64, u64); 16],
+    /// Nice value (-20..=19).
+    pub nice: i32,
     /// `PR_SET_NO_NEW_PRIVS` was set.
     pub no_new_privs: bool,
     /// `PR_SET_DUMPABLE` value.
@@ -272,14 +274,13 @@ pub fn default_rlimits() -> [(u64, u64); 16] {
 impl Process {
     /// A new process with one (not yet created) thread.
     pub fn new(pid: Pid, parent: Option<&Arc<Process>>) -> Arc<Process> {
-        let (pgid, sid, uid, gid, rlimits, subreaper_parent) = match parent {
+        let (pgid, sid, uid, gid, rlimits, nice) = match parent {
             Some(p) => {
                 let s = p.state.lock();
-                (s.pgid, s.sid, s.uid, s.gid, s.rlimits, ())
+                (s.pgid, s.sid, s.uid, s.gid, s.rlimits, s.nice)
             }
-            None => (pid, pid, [0; 3], [0; 3], default_rlimits(), ()),
+            None => (pid, pid, [0; 3], [0; 3], default_rlimits(), 0),
         };
-        let _ = subreaper_parent;
         Arc::new(Process {
             pid,
             state: spin::Mutex::new(ProcessState {
@@ -300,6 +301,7 @@ impl Process {
                 exit_signal: kairos_abi::signal::SIGCHLD,
                 children_times: (0, 0),
                 rlimits,
+                nice,
                 no_new_privs: false,
                 dumpable: true,
                 itimer_real: None,

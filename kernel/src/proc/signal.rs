@@ -106,19 +106,20 @@ pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
         group_exit(p, ExitStatus::Signaled(sig::SIGKILL, false));
         return;
     }
-    // Wake a thread that does not block it (or all, if it is fatal: any may take it).
-    match threads.iter().find(|t| !t.sigmask.lock().contains(s)) {
-        Some(t) => t.signal_wait.wake_all(),
-        None => {}
+    // Wake every thread: one that does not block it takes it, and threads waiting for it
+    // in `rt_sigtimedwait` (where it is usually blocked) re-check. Spurious wakes are harmless.
+    for t in &threads {
+        t.signal_wait.wake_all();
     }
 }
 
 /// Sends a signal to every process of a process group; returns how many got it.
 pub fn send_to_group(pgid: u32, info: SigInfo) -> usize {
-    let members: alloc::vec::Vec<_> = super::process::all_processes()
-        .into_iter()
-        .filter(|p| p.state.lock().pgid == pgid && !p.is_zombie())
-        .collect();
+    let members: alloc::vec::Vec<_> =
+        super::process::all_processes().into_iter().filter(|p| {
+            let st = p.state.lock();
+            st.pgid == pgid && st.exit.is_none()
+        }).collect();
     for p in &members {
         send_to_process(p, info);
     }
@@ -252,8 +253,18 @@ pub async fn interrupted(t: &Thread) {
     t.signal_wait.wait_until(|| has_interruption(t).then_some(())).await
 }
 
+/// Takes the next pending signal of `t` that is *in* `set` (for `rt_sigtimedwait`).
+pub fn dequeue_from(t: &Thread, set: SigSet) -> Option<SigInfo> {
+    let blocked_outside = set.complement();
+    dequeue_masked(t, blocked_outside)
+}
+
 fn dequeue(t: &Thread) -> Option<SigInfo> {
     let mask = *t.sigmask.lock();
+    dequeue_masked(t, mask)
+}
+
+fn dequeue_masked(t: &Thread, mask: SigSet) -> Option<SigInfo> {
     {
         let mut own = t.pending.lock();
         if let Some(s) = own.set.difference(mask).next_to_deliver() {
@@ -269,7 +280,10 @@ fn dequeue(t: &Thread) -> Option<SigInfo> {
 /// same session)?
 pub fn is_orphaned_pgrp(pgid: u32) -> bool {
     let members: alloc::vec::Vec<_> =
-        super::process::all_processes().into_iter().filter(|p| p.state.lock().pgid == pgid && !p.is_zombie()).collect();
+        super::process::all_processes().into_iter().filter(|p| {
+            let st = p.state.lock();
+            st.pgid == pgid && st.exit.is_none()
+        }).collect();
     !members.iter().any(|p| {
         let (sid, parent) = {
             let s = p.state.lock();
@@ -421,11 +435,21 @@ fn fpu_image_size() -> usize {
     if f.xsave { f.fpu_state_size as usize } else { 512 }
 }
 
-fn setup_frame(t: &Arc<Thread>, ctx: &mut UserContext, info: &SigInfo, action: &SigAction, old_mask: SigSet) -> Result<()> {
+fn setup_frame(
+    t: &Arc<Thread>,
+    ctx: &mut UserContext,
+    info: &SigInfo,
+    action: &SigAction,
+    old_mask: SigSet,
+) -> Result<()> {
     let alt = *t.altstack.lock();
     let on_alt = on_altstack(&alt, ctx.regs.rsp);
     let mut sp = ctx.regs.rsp;
-    if action.sa_flags().contains(SaFlags::SA_ONSTACK) && alt.ss_flags & sig::SS_DISABLE == 0 && alt.ss_size > 0 && !on_alt {
+    if action.sa_flags().contains(SaFlags::SA_ONSTACK)
+        && alt.ss_flags & sig::SS_DISABLE == 0
+        && alt.ss_size > 0
+        && !on_alt
+    {
         sp = alt.ss_sp + alt.ss_size;
     } else {
         sp -= RED_ZONE;
@@ -495,7 +519,12 @@ fn setup_frame(t: &Arc<Thread>, ctx: &mut UserContext, info: &SigInfo, action: &
         mm.write_bytes(fpstate, &fp)?;
         mm.write_bytes(sp, bytemuck::bytes_of(&frame))?;
     }
-    crate::sched::trace(crate::sched::trace_kind::SIGNAL_DELIVER, t.tid.into(), u64::from(info.signo as u32), action.handler);
+    crate::sched::trace(
+        crate::sched::trace_kind::SIGNAL_DELIVER,
+        t.tid.into(),
+        u64::from(info.signo as u32),
+        action.handler,
+    );
     let regs = &mut ctx.regs;
     regs.rsp = sp;
     regs.rip = action.handler;

@@ -34,6 +34,7 @@ pub fn spawn(thread: Arc<Thread>, ctx: alloc::boxed::Box<UserContext>) -> kairos
     let t = thread.clone();
     let handle = sched::spawner().spawn("user-thread", run_thread(t, ctx)).map_err(|_| kairos_abi::Errno::EAGAIN)?;
     thread.task_id.store(handle.id().as_u64(), Ordering::Relaxed);
+    sched::trace(trace_kind::USER_THREAD, handle.id().as_u64(), u64::from(thread.tid), u64::from(thread.process.pid));
     drop(handle);
     Ok(())
 }
@@ -48,6 +49,7 @@ fn arm_preemption() {
 /// The thread's task.
 pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>) {
     t.ctx_addr.store(&*ctx as *const UserContext as u64, Ordering::Relaxed);
+    crate::debug::update(&t);
     let tid = u64::from(t.tid);
     loop {
         if t.is_exiting() {
@@ -69,6 +71,9 @@ pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>)
             cpu::enable_interrupts();
             let k0 = crate::time::now_ns();
             crate::syscall::handle(&t, &mut ctx).await;
+            if ctx.orig_rax == kairos_abi::syscall::SYS_EXECVE as u64 {
+                crate::debug::update(&t);
+            }
             t.process.cpu_ns.1.fetch_add(crate::time::now_ns().saturating_sub(k0), Ordering::Relaxed);
         } else if vector >= 32 {
             if vector != u64::from(SPURIOUS_VECTOR) {
@@ -104,6 +109,7 @@ fn handle_exception(t: &Arc<Thread>, ctx: &mut UserContext, vector: u64, cr2: u6
             };
             sched::trace(trace_kind::PAGE_FAULT, u64::from(t.tid), cr2, err);
             let r = t.mm().lock().handle_fault(cr2, access);
+            log::trace!(target: "fault", "pid {} tid {} page fault at {cr2:#x} ({access:?}, rip {rip:#x}): {r:?}", t.process.pid, t.tid);
             sched::trace(trace_kind::PAGE_FAULT_END, u64::from(t.tid), cr2, u64::from(r.is_err()));
             match r {
                 Ok(()) => return,
@@ -147,6 +153,7 @@ fn exit_thread(t: &Arc<Thread>) {
         }
     }
     process::unregister_thread(t.tid);
+    crate::debug::remove(t.tid);
     let last = {
         let mut st = p.state.lock();
         st.threads.retain(|w| w.upgrade().is_some_and(|x| x.tid != t.tid));
@@ -166,7 +173,11 @@ fn exit_thread(t: &Arc<Thread>) {
 fn adoptive_parent(p: &Arc<Process>) -> Option<Arc<Process>> {
     let mut cur = p.parent();
     while let Some(a) = cur {
-        if a.state.lock().child_subreaper && !a.is_zombie() {
+        let adopts = {
+            let st = a.state.lock();
+            st.child_subreaper && st.exit.is_none()
+        };
+        if adopts {
             return Some(a);
         }
         cur = a.parent();
@@ -205,9 +216,10 @@ pub fn process_exit(p: &Arc<Process>, status: ExitStatus) {
     p.state.lock().exit = Some(status);
     // Newly orphaned process groups with stopped members get SIGHUP then SIGCONT.
     for pgid in orphan_pgrps {
-        let stopped = process::all_processes()
-            .iter()
-            .any(|m| m.pid != p.pid && m.state.lock().pgid == pgid && m.state.lock().stopped.is_some());
+        let stopped = process::all_processes().iter().any(|m| {
+            let st = m.state.lock();
+            m.pid != p.pid && st.pgid == pgid && st.stopped.is_some()
+        });
         if stopped && signal::is_orphaned_pgrp(pgid) {
             signal::send_to_group(pgid, SigInfo::kernel(sig::SIGHUP));
             signal::send_to_group(pgid, SigInfo::kernel(sig::SIGCONT));
@@ -240,8 +252,8 @@ pub fn process_exit(p: &Arc<Process>, status: ExitStatus) {
 }
 
 fn init_exited(status: ExitStatus) -> ! {
-    use crate::arch::qemu::{self, ExitCode};
+    use crate::arch::qemu::ExitCode;
     log::info!(target: "proc", "init exited: {status:?}; powering off");
     let ok = status == ExitStatus::Exited(0);
-    qemu::exit(if ok { ExitCode::Success } else { ExitCode::Failure })
+    crate::power_off(if ok { ExitCode::Success } else { ExitCode::Failure })
 }

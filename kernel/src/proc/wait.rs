@@ -56,7 +56,10 @@ fn scan(parent: &Arc<Process>, target: WaitTarget, opts: WaitOptions) -> Option<
             if !opts.contains(WaitOptions::WEXITED) {
                 continue;
             }
-            let times = (child.cpu_ns.0.load(core::sync::atomic::Ordering::Relaxed), child.cpu_ns.1.load(core::sync::atomic::Ordering::Relaxed));
+            let times = (
+                child.cpu_ns.0.load(core::sync::atomic::Ordering::Relaxed),
+                child.cpu_ns.1.load(core::sync::atomic::Ordering::Relaxed),
+            );
             let (code, st) = match status {
                 ExitStatus::Exited(c) => (sig::CLD_EXITED, i32::from(c)),
                 ExitStatus::Signaled(s, false) => (sig::CLD_KILLED, s as i32),

@@ -55,7 +55,10 @@ async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysR
         return Err(Errno::EINVAL.into());
     }
     let nproc = t.process.state.lock().rlimits[6].0;
-    if !f.contains(CloneFlags::CLONE_THREAD) && process::thread_count() as u64 >= nproc && t.process.state.lock().uid[0] != 0 {
+    if !f.contains(CloneFlags::CLONE_THREAD)
+        && process::thread_count() as u64 >= nproc
+        && t.process.state.lock().uid[0] != 0
+    {
         return Err(Errno::EAGAIN.into());
     }
     let tid = process::alloc_pid().ok_or(Errno::EAGAIN)?;
@@ -83,8 +86,11 @@ async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysR
         Arc::new(spin::Mutex::new(copy))
     };
     // A thread sharing the address space (not vfork) starts without an alternate stack.
-    let altstack =
-        if f.contains(CloneFlags::CLONE_VM) && !f.contains(CloneFlags::CLONE_VFORK) { NO_ALTSTACK } else { *t.altstack.lock() };
+    let altstack = if f.contains(CloneFlags::CLONE_VM) && !f.contains(CloneFlags::CLONE_VFORK) {
+        NO_ALTSTACK
+    } else {
+        *t.altstack.lock()
+    };
     let process = if f.contains(CloneFlags::CLONE_THREAD) {
         t.process.clone()
     } else {
@@ -129,7 +135,14 @@ async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysR
 
 /// `fork()`.
 pub async fn sys_fork(t: &Arc<Thread>, ctx: &UserContext) -> SysResult {
-    let req = CloneRequest { flags: CloneFlags::empty(), exit_signal: SIGCHLD, stack: 0, tls: 0, parent_tid: 0, child_tid: 0 };
+    let req = CloneRequest {
+        flags: CloneFlags::empty(),
+        exit_signal: SIGCHLD,
+        stack: 0,
+        tls: 0,
+        parent_tid: 0,
+        child_tid: 0,
+    };
     do_clone(t, ctx, req).await
 }
 
@@ -147,7 +160,15 @@ pub async fn sys_vfork(t: &Arc<Thread>, ctx: &UserContext) -> SysResult {
 }
 
 /// `clone(flags, stack, parent_tid, child_tid, tls)` (x86_64 argument order).
-pub async fn sys_clone(t: &Arc<Thread>, ctx: &UserContext, flags: u64, stack: u64, ptid: u64, ctid: u64, tls: u64) -> SysResult {
+pub async fn sys_clone(
+    t: &Arc<Thread>,
+    ctx: &UserContext,
+    flags: u64,
+    stack: u64,
+    ptid: u64,
+    ctid: u64,
+    tls: u64,
+) -> SysResult {
     let exit_signal = (flags & 0xff) as u32;
     if exit_signal != 0 && !valid_signal(exit_signal) {
         return Err(Errno::EINVAL.into());

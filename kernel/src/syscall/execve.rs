@@ -75,7 +75,15 @@ fn check_executable(inode: &Arc<dyn Inode>) -> kairos_abi::Result<()> {
 }
 
 /// `execveat(dirfd, path, argv, envp, flags)`; `execve` passes AT_FDCWD and 0.
-pub async fn sys_execve(t: &Arc<Thread>, ctx: &mut UserContext, dirfd: Fd, path: u64, argv: u64, envp: u64, flags: u32) -> SysResult {
+pub async fn sys_execve(
+    t: &Arc<Thread>,
+    ctx: &mut UserContext,
+    dirfd: Fd,
+    path: u64,
+    argv: u64,
+    envp: u64,
+    flags: u32,
+) -> SysResult {
     if flags & !(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) != 0 {
         return Err(Errno::EINVAL.into());
     }
@@ -86,7 +94,13 @@ pub async fn sys_execve(t: &Arc<Thread>, ctx: &mut UserContext, dirfd: Fd, path:
 }
 
 /// Replaces the image of `t` with the program at `path` (used by execve and to start init).
-pub async fn exec_program(t: &Arc<Thread>, ctx: &mut UserContext, path: &str, argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>) -> SysResult {
+pub async fn exec_program(
+    t: &Arc<Thread>,
+    ctx: &mut UserContext,
+    path: &str,
+    argv: Vec<Vec<u8>>,
+    envp: Vec<Vec<u8>>,
+) -> SysResult {
     exec_at(t, ctx, Fd(kairos_abi::at::AT_FDCWD), String::from(path), argv, envp, 0).await
 }
 

@@ -1,1 +1,32 @@
-//! PLACEHOLDER: helper-5 is writing this file (replace me entirely).
+//! `fsync`, `fdatasync` and `sync`: write data to stable storage through the inode's `sync`
+//! (a no-op for memory filesystems). Files without storage (pipes, terminals, memory
+//! devices) are EINVAL, as on Linux.
+
+use alloc::sync::Arc;
+
+use kairos_abi::Errno;
+
+use super::SysResult;
+use super::args::Fd;
+use super::read::io_file;
+use crate::file::FileKind;
+use crate::fsctx::vfs;
+use crate::proc::Thread;
+
+/// `fsync(fd)` / `fdatasync(fd)`.
+pub async fn sys_fsync(t: &Arc<Thread>, fd: Fd) -> SysResult {
+    let file = io_file(t, fd)?;
+    let FileKind::Inode(inode) = &file.kind else {
+        return Err(Errno::EINVAL.into());
+    };
+    inode.sync().await?;
+    Ok(0)
+}
+
+/// `sync()`: syncs the root of every mount; errors are not reported (sync cannot fail).
+pub async fn sys_sync() -> SysResult {
+    for mount in vfs().mounts() {
+        let _ = mount.root.sync().await;
+    }
+    Ok(0)
+}

@@ -18,7 +18,15 @@ fn keyed(t: &Thread, uaddr: u64, private: bool) -> kairos_abi::Result<FutexKey> 
 }
 
 /// `futex(uaddr, op, val, timeout_or_val2, uaddr2, val3)`.
-pub async fn sys_futex(t: &Arc<Thread>, uaddr: u64, op: u32, val: u32, timeout: u64, uaddr2: u64, val3: u32) -> SysResult {
+pub async fn sys_futex(
+    t: &Arc<Thread>,
+    uaddr: u64,
+    op: u32,
+    val: u32,
+    timeout: u64,
+    uaddr2: u64,
+    val3: u32,
+) -> SysResult {
     let private = op & FUTEX_PRIVATE_FLAG as u32 != 0;
     let realtime = op & FUTEX_CLOCK_REALTIME as u32 != 0;
     let cmd = (op & 0x7f) as i32;

@@ -4,8 +4,8 @@
 
 use alloc::sync::Arc;
 
-use kairos_abi::syscall::{SYS_GETEGID, SYS_GETEUID, SYS_GETGID};
 use kairos_abi::Errno;
+use kairos_abi::syscall::{SYS_GETEGID, SYS_GETEUID, SYS_GETGID};
 
 use super::SysResult;
 use super::args::{read_val, write_val};
@@ -85,4 +85,3 @@ pub fn sys_setgroups(t: &Arc<Thread>, size: usize, list: u64) -> SysResult {
     }
     Ok(0)
 }
-

@@ -13,7 +13,8 @@ use crate::proc::{Thread, signal};
 use crate::sched::{self, trace_kind};
 
 fn may_signal(sender: &Process, target: &Process) -> bool {
-    let (s, tgt) = (sender.state.lock().uid, target.state.lock().uid);
+    let s = sender.state.lock().uid;
+    let tgt = target.state.lock().uid;
     s[1] == 0 || s[0] == tgt[0] || s[0] == tgt[2] || s[1] == tgt[0] || s[1] == tgt[2]
 }
 

@@ -49,6 +49,7 @@ mod openat;
 mod pipe;
 mod poll;
 mod prctl;
+mod priority;
 mod read;
 mod readlink;
 mod reboot;
@@ -58,11 +59,15 @@ mod robust_list;
 mod rt_sigaction;
 mod rt_sigpending;
 mod rt_sigprocmask;
+mod rt_sigqueueinfo;
 mod rt_sigreturn;
 mod rt_sigsuspend;
+mod rt_sigtimedwait;
+mod sched_affinity;
 mod sched_yield;
 mod select;
 mod set_tid_address;
+mod sethostname;
 mod setitimer;
 mod setpgid;
 mod setsid;
@@ -173,7 +178,16 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_PIPE2 => pipe::sys_pipe2(t, UserPtr::new(a[0]), a[1] as u32),
         SYS_GETDENTS64 => getdents64::sys_getdents64(t, fd(0), a[1], a[2] as usize).await,
         SYS_STAT => stat::sys_newfstatat(t, Fd(kairos_abi::at::AT_FDCWD), a[0], UserPtr::new(a[1]), 0).await,
-        SYS_LSTAT => stat::sys_newfstatat(t, Fd(kairos_abi::at::AT_FDCWD), a[0], UserPtr::new(a[1]), kairos_abi::at::AT_SYMLINK_NOFOLLOW).await,
+        SYS_LSTAT => {
+            stat::sys_newfstatat(
+                t,
+                Fd(kairos_abi::at::AT_FDCWD),
+                a[0],
+                UserPtr::new(a[1]),
+                kairos_abi::at::AT_SYMLINK_NOFOLLOW,
+            )
+            .await
+        }
         SYS_FSTAT => stat::sys_fstat(t, fd(0), UserPtr::new(a[1])),
         SYS_NEWFSTATAT => stat::sys_newfstatat(t, fd(0), a[1], UserPtr::new(a[2]), a[3] as u32).await,
         SYS_STATX => statx::sys_statx(t, fd(0), a[1], a[2] as u32, a[3] as u32, UserPtr::new(a[4])).await,
@@ -189,14 +203,18 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_RMDIR => rmdir::sys_rmdir(t, a[0]).await,
         SYS_UNLINK => unlink::sys_unlinkat(t, Fd(kairos_abi::at::AT_FDCWD), a[0], 0).await,
         SYS_UNLINKAT => unlink::sys_unlinkat(t, fd(0), a[1], a[2] as u32).await,
-        SYS_RENAME => rename::sys_renameat2(t, Fd(kairos_abi::at::AT_FDCWD), a[0], Fd(kairos_abi::at::AT_FDCWD), a[1], 0).await,
+        SYS_RENAME => {
+            rename::sys_renameat2(t, Fd(kairos_abi::at::AT_FDCWD), a[0], Fd(kairos_abi::at::AT_FDCWD), a[1], 0).await
+        }
         SYS_RENAMEAT => rename::sys_renameat2(t, fd(0), a[1], fd(2), a[3], 0).await,
         SYS_RENAMEAT2 => rename::sys_renameat2(t, fd(0), a[1], fd(2), a[3], a[4] as u32).await,
         SYS_SYMLINK => symlink::sys_symlinkat(t, a[0], Fd(kairos_abi::at::AT_FDCWD), a[1]).await,
         SYS_SYMLINKAT => symlink::sys_symlinkat(t, a[0], fd(1), a[2]).await,
         SYS_READLINK => readlink::sys_readlinkat(t, Fd(kairos_abi::at::AT_FDCWD), a[0], a[1], a[2] as usize).await,
         SYS_READLINKAT => readlink::sys_readlinkat(t, fd(0), a[1], a[2], a[3] as usize).await,
-        SYS_LINK => link::sys_linkat(t, Fd(kairos_abi::at::AT_FDCWD), a[0], Fd(kairos_abi::at::AT_FDCWD), a[1], 0).await,
+        SYS_LINK => {
+            link::sys_linkat(t, Fd(kairos_abi::at::AT_FDCWD), a[0], Fd(kairos_abi::at::AT_FDCWD), a[1], 0).await
+        }
         SYS_LINKAT => link::sys_linkat(t, fd(0), a[1], fd(2), a[3], a[4] as u32).await,
         SYS_ACCESS => access::sys_faccessat2(t, Fd(kairos_abi::at::AT_FDCWD), a[0], a[1] as u32, 0).await,
         SYS_FACCESSAT => access::sys_faccessat2(t, fd(0), a[1], a[2] as u32, 0).await,
@@ -205,7 +223,9 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_FCHMOD => chmod::sys_fchmod(t, fd(0), a[1] as u32),
         SYS_FCHMODAT => chmod::sys_fchmodat(t, fd(0), a[1], a[2] as u32).await,
         SYS_CHOWN => chmod::sys_fchownat(t, Fd(kairos_abi::at::AT_FDCWD), a[0], a[1] as u32, a[2] as u32, 0).await,
-        SYS_LCHOWN => chmod::sys_fchownat(t, Fd(kairos_abi::at::AT_FDCWD), a[0], a[1] as u32, a[2] as u32, AT_NOFOLLOW).await,
+        SYS_LCHOWN => {
+            chmod::sys_fchownat(t, Fd(kairos_abi::at::AT_FDCWD), a[0], a[1] as u32, a[2] as u32, AT_NOFOLLOW).await
+        }
         SYS_FCHOWN => chmod::sys_fchown(t, fd(0), a[1] as u32, a[2] as u32),
         SYS_FCHOWNAT => chmod::sys_fchownat(t, fd(0), a[1], a[2] as u32, a[3] as u32, a[4] as u32).await,
         SYS_UTIMENSAT => utimensat::sys_utimensat(t, fd(0), a[1], a[2], a[3] as u32).await,
@@ -263,6 +283,11 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_GETSID => setsid::sys_getsid(t, a[0] as i32),
         SYS_PRCTL => prctl::sys_prctl(t, a[0] as i32, a[1], a[2]),
         SYS_ARCH_PRCTL => arch_prctl::sys_arch_prctl(t, ctx, a[0] as i32, a[1]),
+        SYS_SCHED_GETAFFINITY => sched_affinity::sys_sched_getaffinity(t, a[0] as i32, a[1] as usize, a[2]),
+        SYS_SCHED_SETAFFINITY => sched_affinity::sys_sched_setaffinity(t, a[0] as i32, a[1] as usize, a[2]),
+        SYS_GETPRIORITY => priority::sys_getpriority(t, a[0] as i32, a[1] as i32),
+        SYS_SETPRIORITY => priority::sys_setpriority(t, a[0] as i32, a[1] as i32, a[2] as i32),
+        SYS_SETHOSTNAME => sethostname::sys_sethostname(t, a[0], a[1] as usize),
         SYS_SCHED_YIELD => sched_yield::sys_sched_yield().await,
         SYS_GETRLIMIT => getrlimit::sys_prlimit64(t, 0, a[0] as u32, 0, a[1]),
         SYS_SETRLIMIT => getrlimit::sys_prlimit64(t, 0, a[0] as u32, a[1], 0),
@@ -275,12 +300,30 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_REBOOT => reboot::sys_reboot(t, a[0] as u32, a[1] as u32, a[2] as u32),
         SYS_FUTEX => futex::sys_futex(t, a[0], a[1] as u32, a[2] as u32, a[3], a[4], a[5] as u32).await,
 
-        SYS_RT_SIGACTION => rt_sigaction::sys_rt_sigaction(t, a[0] as u32, UserPtr::new(a[1]), UserPtr::new(a[2]), a[3] as usize),
-        SYS_RT_SIGPROCMASK => rt_sigprocmask::sys_rt_sigprocmask(t, a[0] as u32, UserPtr::new(a[1]), UserPtr::new(a[2]), a[3] as usize),
+        SYS_RT_SIGACTION => {
+            rt_sigaction::sys_rt_sigaction(t, a[0] as u32, UserPtr::new(a[1]), UserPtr::new(a[2]), a[3] as usize)
+        }
+        SYS_RT_SIGPROCMASK => {
+            rt_sigprocmask::sys_rt_sigprocmask(t, a[0] as u32, UserPtr::new(a[1]), UserPtr::new(a[2]), a[3] as usize)
+        }
         SYS_RT_SIGRETURN => rt_sigreturn::sys_rt_sigreturn(t, ctx),
         SYS_RT_SIGPENDING => rt_sigpending::sys_rt_sigpending(t, UserPtr::new(a[0]), a[1] as usize),
         SYS_RT_SIGSUSPEND => rt_sigsuspend::sys_rt_sigsuspend(t, UserPtr::new(a[0]), a[1] as usize).await,
         SYS_PAUSE => rt_sigsuspend::sys_pause(t).await,
+        SYS_RT_SIGTIMEDWAIT => {
+            rt_sigtimedwait::sys_rt_sigtimedwait(
+                t,
+                UserPtr::new(a[0]),
+                UserPtr::new(a[1]),
+                UserPtr::new(a[2]),
+                a[3] as usize,
+            )
+            .await
+        }
+        SYS_RT_SIGQUEUEINFO => rt_sigqueueinfo::sys_rt_sigqueueinfo(t, a[0] as i32, a[1] as u32, UserPtr::new(a[2])),
+        SYS_RT_TGSIGQUEUEINFO => {
+            rt_sigqueueinfo::sys_rt_tgsigqueueinfo(t, a[0] as i32, a[1] as i32, a[2] as u32, UserPtr::new(a[3]))
+        }
         SYS_SIGALTSTACK => sigaltstack::sys_sigaltstack(t, ctx, UserPtr::new(a[0]), UserPtr::new(a[1])),
 
         SYS_CLOCK_GETTIME => clock_gettime::sys_clock_gettime(t, a[0] as i32, UserPtr::new(a[1])),
@@ -289,7 +332,10 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_TIME => gettimeofday::sys_time(t, a[0]),
         SYS_RESTART_SYSCALL => nanosleep::sys_restart_syscall(t).await,
         SYS_NANOSLEEP => nanosleep::sys_nanosleep(t, UserPtr::new(a[0]), UserPtr::new(a[1])).await,
-        SYS_CLOCK_NANOSLEEP => clock_nanosleep::sys_clock_nanosleep(t, a[0] as i32, a[1] as u32, UserPtr::new(a[2]), UserPtr::new(a[3])).await,
+        SYS_CLOCK_NANOSLEEP => {
+            clock_nanosleep::sys_clock_nanosleep(t, a[0] as i32, a[1] as u32, UserPtr::new(a[2]), UserPtr::new(a[3]))
+                .await
+        }
         SYS_SETITIMER => setitimer::sys_setitimer(t, a[0] as i32, UserPtr::new(a[1]), UserPtr::new(a[2])),
         SYS_GETITIMER => getitimer::sys_getitimer(t, a[0] as i32, UserPtr::new(a[1])),
         SYS_ALARM => alarm::sys_alarm(t, a[0] as u32),

@@ -26,8 +26,7 @@ pub async fn sleep_until(t: &Arc<Thread>, deadline: u64, rem: Option<UserPtr<Tim
             if let Some(r) = rem {
                 r.write_opt(t, &ns_to_timespec(left))?;
             }
-            *t.restart_block.lock() =
-                Some(RestartBlock::Sleep { deadline, rem: rem.map_or(0, |r| r.addr()) });
+            *t.restart_block.lock() = Some(RestartBlock::Sleep { deadline, rem: rem.map_or(0, |r| r.addr()) });
             Err(Errno::ERESTART_RESTARTBLOCK.into())
         }
     }

@@ -1,1 +1,222 @@
-//! PLACEHOLDER: helper-5 is writing this file (replace me entirely).
+//! `openat`, `open` and `creat`, and the `dirfd` + path plumbing every `*at` call shares.
+//!
+//! Path semantics (symlinks, `O_CREAT`/`O_EXCL`/`O_DIRECTORY`/`O_NOFOLLOW`/`O_PATH`,
+//! `O_TRUNC`, permissions) are the VFS's ([`Vfs::open`](kairos_fs::path::Vfs::open)); this
+//! file turns the result into an open file: character device nodes become the kernel's
+//! devices (memory devices and the serial terminal, by device number), and opening the serial
+//! line without `O_NOCTTY` may make it the caller's controlling terminal. FIFOs, sockets and
+//! block devices cannot be opened yet (ENXIO).
+
+use alloc::string::String;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use kairos_abi::at::AT_FDCWD;
+use kairos_abi::flags::{OpenFlags, S_IFCHR, S_IFIFO};
+use kairos_abi::{Errno, Result};
+use kairos_fs::path::PathCtx;
+use kairos_fs::vfs::{Credentials, FileType, Inode, dev_major, dev_minor, makedev};
+
+use super::SysResult;
+use super::args::{Fd, read_path};
+use super::dup::{check_free_slot, install};
+use super::ioctl::{is_ctty, maybe_acquire_ctty};
+use super::pipe::AnonInode;
+use crate::file::tty::{self, Tty};
+use crate::file::{File, FileKind, MemDevice};
+use crate::fsctx::vfs;
+use crate::proc::Thread;
+
+/// The `__O_TMPFILE` bit alone (`O_TMPFILE` also contains `O_DIRECTORY`).
+const O_TMPFILE_BIT: u32 = 0o20000000;
+
+/// The credentials path operations run with: the caller's effective ids.
+pub(super) fn credentials(t: &Thread) -> Credentials {
+    let st = t.process.state.lock();
+    Credentials { fsuid: st.uid[1], fsgid: st.gid[1], groups: Vec::new() }
+}
+
+/// Everything one path resolution needs, copied out of the thread's locked state so it can
+/// be held across awaits: the root, the start directory (cwd or `dirfd`), credentials and
+/// umask.
+pub(super) struct PathAt {
+    root: Arc<dyn Inode>,
+    start: Arc<dyn Inode>,
+    cred: Credentials,
+    umask: u32,
+}
+
+impl PathAt {
+    /// The context for `path` relative to `dirfd`. An empty path is ENOENT; an absolute one
+    /// ignores `dirfd`; a relative one needs `dirfd` open (EBADF) and a directory (ENOTDIR).
+    pub(super) fn new(t: &Thread, dirfd: Fd, path: &str) -> Result<PathAt> {
+        if path.is_empty() {
+            return Err(Errno::ENOENT.into());
+        }
+        let (root, cwd, umask) = {
+            let fs = t.fs();
+            let fs = fs.lock();
+            (fs.root.clone(), fs.cwd.clone(), fs.umask)
+        };
+        let start = if path.starts_with('/') || dirfd.0 == AT_FDCWD {
+            cwd
+        } else {
+            let dir = file_inode(t, &*dirfd.file(t)?);
+            if !dir.is_dir() {
+                return Err(Errno::ENOTDIR.into());
+            }
+            dir
+        };
+        Ok(PathAt { root, start, cred: credentials(t), umask })
+    }
+
+    /// The VFS resolution context.
+    pub(super) fn cx(&self) -> PathCtx<'_> {
+        PathCtx { root: &self.root, cwd: &self.start, cred: &self.cred, umask: self.umask }
+    }
+}
+
+/// The inode an open file refers to (for fstat, fchmod, a `dirfd`...). Files without one
+/// get a fresh anonymous inode describing their kind.
+pub(super) fn file_inode(t: &Thread, file: &File) -> Arc<dyn Inode> {
+    if let Some(inode) = &file.inode {
+        return inode.clone();
+    }
+    match &file.kind {
+        FileKind::Inode(inode) => inode.clone(),
+        FileKind::Tty(_) => AnonInode::new(t, S_IFCHR | 0o620, makedev(5, 1)),
+        FileKind::Pipe(..) => AnonInode::new(t, S_IFIFO | 0o600, 0),
+        FileKind::Mem(m) => {
+            let minor = match m {
+                MemDevice::Null => 3,
+                MemDevice::Zero => 5,
+                MemDevice::Full => 7,
+                MemDevice::Random => 9,
+            };
+            AnonInode::new(t, S_IFCHR | 0o666, makedev(1, minor))
+        }
+    }
+}
+
+/// The inode `dirfd` names: the cwd for `AT_FDCWD`, else the open file's (EBADF).
+pub(super) fn fd_inode(t: &Thread, dirfd: Fd) -> Result<Arc<dyn Inode>> {
+    if dirfd.0 == AT_FDCWD {
+        return Ok(t.fs().lock().cwd.clone());
+    }
+    Ok(file_inode(t, &*dirfd.file(t)?))
+}
+
+/// Reads the path argument of a call that accepts `AT_EMPTY_PATH` (`empty_ok`): NULL then
+/// counts as empty, as in Linux 6.11+.
+pub(super) fn read_path_at(t: &Thread, addr: u64, empty_ok: bool) -> Result<String> {
+    if empty_ok && addr == 0 { Ok(String::new()) } else { read_path(t, addr) }
+}
+
+/// Resolves `path` for a `*at` call. With `empty_ok` (`AT_EMPTY_PATH`) an empty path names
+/// `dirfd` itself; `follow` follows a final symlink.
+pub(super) async fn resolve_at(
+    t: &Thread,
+    dirfd: Fd,
+    path: &str,
+    follow: bool,
+    empty_ok: bool,
+) -> Result<Arc<dyn Inode>> {
+    if path.is_empty() && empty_ok {
+        return fd_inode(t, dirfd);
+    }
+    let at = PathAt::new(t, dirfd, path)?;
+    vfs().resolve(&at.cx(), path, follow).await
+}
+
+/// [`resolve_at`] for a path still in user memory.
+pub(super) async fn lookup_at(
+    t: &Thread,
+    dirfd: Fd,
+    path_addr: u64,
+    follow: bool,
+    empty_ok: bool,
+) -> Result<Arc<dyn Inode>> {
+    let path = read_path_at(t, path_addr, empty_ok)?;
+    resolve_at(t, dirfd, &path, follow, empty_ok).await
+}
+
+/// Validates and normalizes `open` flags as Linux's `build_open_flags` does: unknown bits
+/// are dropped, `O_LARGEFILE` is implied, `O_PATH` keeps only the flags it honours, and a
+/// malformed `O_TMPFILE` is EINVAL.
+fn open_flags(raw: u32) -> Result<OpenFlags> {
+    let mut flags = OpenFlags::from_bits_truncate(raw) | OpenFlags::O_LARGEFILE;
+    if raw & O_TMPFILE_BIT != 0 {
+        let mask = OpenFlags::O_TMPFILE | OpenFlags::O_CREAT;
+        if flags & mask != OpenFlags::O_TMPFILE || !flags.writable() {
+            return Err(Errno::EINVAL.into());
+        }
+    }
+    if flags.contains(OpenFlags::O_PATH) {
+        flags &= OpenFlags::O_PATH | OpenFlags::O_DIRECTORY | OpenFlags::O_NOFOLLOW | OpenFlags::O_CLOEXEC;
+    }
+    Ok(flags)
+}
+
+/// `openat(dirfd, path, flags, mode)`: the lowest free descriptor for the file at `path`.
+pub async fn sys_openat(t: &Arc<Thread>, dirfd: Fd, path: u64, flags: u32, mode: u32) -> SysResult {
+    let flags = open_flags(flags)?;
+    let path = read_path(t, path)?;
+    if path.is_empty() {
+        return Err(Errno::ENOENT.into());
+    }
+    // Linux reserves the descriptor before the walk: EMFILE wins and nothing is created.
+    check_free_slot(t)?;
+    let mode =
+        if flags.intersects(OpenFlags::O_CREAT) || flags.bits() & O_TMPFILE_BIT != 0 { mode & 0o7777 } else { 0 };
+    let at = PathAt::new(t, dirfd, &path)?;
+    let (inode, _created) = vfs().open(&at.cx(), &path, flags, mode).await?;
+    let kind = file_kind(t, &inode, flags)?;
+    let file = File::new(kind, Some(inode), Some(path), flags);
+    Ok(install(t, file, flags.contains(OpenFlags::O_CLOEXEC))? as isize)
+}
+
+/// `creat(path, mode)`: `open(path, O_CREAT | O_WRONLY | O_TRUNC, mode)`.
+pub async fn sys_creat(t: &Arc<Thread>, path: u64, mode: u32) -> SysResult {
+    let flags = OpenFlags::O_CREAT | OpenFlags::O_WRONLY | OpenFlags::O_TRUNC;
+    sys_openat(t, Fd(AT_FDCWD), path, flags.bits(), mode).await
+}
+
+/// What an opened inode reads from and writes to.
+fn file_kind(t: &Thread, inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<FileKind> {
+    if flags.contains(OpenFlags::O_PATH) {
+        return Ok(FileKind::Inode(inode.clone()));
+    }
+    match inode.file_type() {
+        FileType::CharDevice => char_device(t, inode.metadata().rdev, flags),
+        // TODO: named pipes need FIFO open semantics (waiting for the other end) on Pipe.
+        FileType::Fifo | FileType::Socket | FileType::BlockDevice => Err(Errno::ENXIO.into()),
+        _ => Ok(FileKind::Inode(inode.clone())),
+    }
+}
+
+/// The device behind a character device node (ENXIO for numbers without a driver).
+fn char_device(t: &Thread, rdev: u64, flags: OpenFlags) -> Result<FileKind> {
+    let kind = match (dev_major(rdev), dev_minor(rdev)) {
+        (1, 3) => FileKind::Mem(MemDevice::Null),
+        (1, 5) => FileKind::Mem(MemDevice::Zero),
+        (1, 7) => FileKind::Mem(MemDevice::Full),
+        (1, 8) | (1, 9) => FileKind::Mem(MemDevice::Random),
+        (5, 0) => FileKind::Tty(controlling_tty(t)?),
+        (5, 1) => FileKind::Tty(tty::console()),
+        (4, 64) => {
+            let tty = tty::console();
+            if !flags.contains(OpenFlags::O_NOCTTY) && flags.readable() {
+                maybe_acquire_ctty(t, &tty);
+            }
+            FileKind::Tty(tty)
+        }
+        _ => return Err(Errno::ENXIO.into()),
+    };
+    Ok(kind)
+}
+
+/// `/dev/tty`: the caller's controlling terminal, ENXIO without one.
+fn controlling_tty(t: &Thread) -> Result<Arc<Tty>> {
+    let tty = tty::console();
+    if is_ctty(t, &tty) { Ok(tty) } else { Err(Errno::ENXIO.into()) }
+}

@@ -5,7 +5,7 @@ use alloc::sync::Arc;
 use kairos_abi::Errno;
 
 use super::SysResult;
-use crate::arch::qemu::{self, ExitCode};
+use crate::arch::qemu::ExitCode;
 use crate::proc::Thread;
 
 const MAGIC1: u32 = 0xfee1_dead;
@@ -27,7 +27,7 @@ pub fn sys_reboot(t: &Arc<Thread>, magic1: u32, magic2: u32, cmd: u32) -> SysRes
     match cmd {
         CMD_POWER_OFF | CMD_HALT | CMD_RESTART => {
             log::info!(target: "reboot", "pid {} requested {}", t.process.pid, if cmd == CMD_RESTART { "restart" } else { "power off" });
-            qemu::exit(ExitCode::Success)
+            crate::power_off(ExitCode::Success)
         }
         CMD_CAD_ON | CMD_CAD_OFF => Ok(0),
         _ => Err(Errno::EINVAL.into()),

@@ -11,7 +11,13 @@ use crate::proc::Thread;
 use crate::proc::process::SigHandlers;
 
 /// `rt_sigaction(sig, act, oact, sigsetsize)`.
-pub fn sys_rt_sigaction(t: &Arc<Thread>, sig: u32, act: UserPtr<SigAction>, oact: UserPtr<SigAction>, size: usize) -> SysResult {
+pub fn sys_rt_sigaction(
+    t: &Arc<Thread>,
+    sig: u32,
+    act: UserPtr<SigAction>,
+    oact: UserPtr<SigAction>,
+    size: usize,
+) -> SysResult {
     if size != core::mem::size_of::<SigSet>() || !valid_signal(sig) {
         return Err(Errno::EINVAL.into());
     }
@@ -26,7 +32,10 @@ pub fn sys_rt_sigaction(t: &Arc<Thread>, sig: u32, act: UserPtr<SigAction>, oact
         a.mask = a.mask.difference(SigSet::UNBLOCKABLE);
         set_action(&sighand, sig, a);
         // Setting SIG_IGN (or a default-ignore SIG_DFL) discards pending instances.
-        if a.is_ignore() || (a.is_default() && matches!(kairos_abi::signal::default_action(sig), kairos_abi::signal::DefaultAction::Ign)) {
+        if a.is_ignore()
+            || (a.is_default()
+                && matches!(kairos_abi::signal::default_action(sig), kairos_abi::signal::DefaultAction::Ign))
+        {
             let one = SigSet::single(sig);
             t.process.pending.lock().discard(one);
             for th in t.process.threads() {

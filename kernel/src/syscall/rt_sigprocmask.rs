@@ -10,7 +10,13 @@ use super::args::UserPtr;
 use crate::proc::Thread;
 
 /// `rt_sigprocmask(how, set, oldset, sigsetsize)`.
-pub fn sys_rt_sigprocmask(t: &Arc<Thread>, how: u32, set: UserPtr<SigSet>, old: UserPtr<SigSet>, size: usize) -> SysResult {
+pub fn sys_rt_sigprocmask(
+    t: &Arc<Thread>,
+    how: u32,
+    set: UserPtr<SigSet>,
+    old: UserPtr<SigSet>,
+    size: usize,
+) -> SysResult {
     if size != core::mem::size_of::<SigSet>() {
         return Err(Errno::EINVAL.into());
     }

@@ -36,7 +36,9 @@ pub fn current(p: &Process) -> Itimerval {
             it_interval: ns_to_tv(*interval),
             it_value: ns_to_tv(expiry.saturating_sub(crate::time::now_ns()).max(1)),
         },
-        None => Itimerval { it_interval: Timeval { tv_sec: 0, tv_usec: 0 }, it_value: Timeval { tv_sec: 0, tv_usec: 0 } },
+        None => {
+            Itimerval { it_interval: Timeval { tv_sec: 0, tv_usec: 0 }, it_value: Timeval { tv_sec: 0, tv_usec: 0 } }
+        }
     }
 }
 
@@ -66,7 +68,8 @@ pub fn arm(p: &Arc<Process>, value_ns: u64, interval_ns: u64) -> Itimerval {
     }
     if value_ns > 0 {
         let expiry = crate::time::now_ns() + value_ns;
-        if let Ok(handle) = crate::sched::spawner().spawn("itimer", timer_task(Arc::downgrade(p), expiry, interval_ns)) {
+        if let Ok(handle) = crate::sched::spawner().spawn("itimer", timer_task(Arc::downgrade(p), expiry, interval_ns))
+        {
             p.state.lock().itimer_real = Some((expiry, interval_ns, handle));
         }
     }

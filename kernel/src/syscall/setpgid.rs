@@ -38,7 +38,7 @@ pub fn sys_setpgid(t: &Arc<Thread>, pid: i32, pgid: i32) -> SysResult {
         // The group must exist in the same session.
         let ok = process::all_processes().iter().any(|p| {
             let st = p.state.lock();
-            st.pgid == pgid && st.sid == tsid && !p.is_zombie()
+            st.pgid == pgid && st.sid == tsid && st.exit.is_none()
         });
         if !ok {
             return Err(Errno::EPERM.into());

@@ -37,7 +37,8 @@ pub fn sys_sigaltstack(t: &Arc<Thread>, ctx: &UserContext, ss: UserPtr<StackT>, 
             if n.ss_size < MINSIGSTKSZ as u64 {
                 return Err(Errno::ENOMEM.into());
             }
-            *t.altstack.lock() = StackT { ss_sp: n.ss_sp, ss_flags: n.ss_flags & SS_AUTODISARM, _pad: 0, ss_size: n.ss_size };
+            *t.altstack.lock() =
+                StackT { ss_sp: n.ss_sp, ss_flags: n.ss_flags & SS_AUTODISARM, _pad: 0, ss_size: n.ss_size };
         }
     }
     Ok(0)

@@ -36,7 +36,9 @@ pub async fn sys_waitid(t: &Arc<Thread>, idtype: u32, id: u32, infop: u64, optio
     };
     let r = wait_child(t, target, opts).await?;
     let info = match &r {
-        Some(r) => SigInfo::chld(r.code, r.pid, 0, r.status, (r.times.0 / 10_000_000) as i64, (r.times.1 / 10_000_000) as i64),
+        Some(r) => {
+            SigInfo::chld(r.code, r.pid, 0, r.status, (r.times.0 / 10_000_000) as i64, (r.times.1 / 10_000_000) as i64)
+        }
         None => SigInfo::zeroed(),
     };
     if infop != 0 {

@@ -247,10 +247,7 @@ extern "C" fn kernel_entry_rust(start_info: u64) -> ! {
     let memmap = read_phys_u64(start_info + 40);
     let memmap_entries = read_phys_u32(start_info + 48);
     if nr_modules > 0 && modlist != 0 {
-        info.initrd = Some(BootModule {
-            start: read_phys_u64(modlist),
-            len: read_phys_u64(modlist + 8),
-        });
+        info.initrd = Some(BootModule { start: read_phys_u64(modlist), len: read_phys_u64(modlist + 8) });
     }
     if cmdline != 0 {
         while info.cmdline_len < MAX_CMDLINE {
@@ -267,11 +264,8 @@ extern "C" fn kernel_entry_rust(start_info: u64) -> ! {
     }
     for i in 0..(memmap_entries as usize).min(MAX_REGIONS) {
         let e = memmap + 24 * i as u64;
-        info.regions[i] = MemoryRegion {
-            start: read_phys_u64(e),
-            len: read_phys_u64(e + 8),
-            kind: read_phys_u32(e + 16),
-        };
+        info.regions[i] =
+            MemoryRegion { start: read_phys_u64(e), len: read_phys_u64(e + 8), kind: read_phys_u32(e + 16) };
         info.region_count += 1;
     }
     crate::kmain(info)

@@ -78,10 +78,7 @@ pub fn init() {
     let ucs = gdt.append(Descriptor::user_code_segment());
     // SAFETY: the TSS allocation is leaked, so it outlives the GDT that references it.
     let tss_sel = gdt.append(unsafe { Descriptor::tss_segment_unchecked(tss) });
-    assert_eq!(
-        (kcs.0, kds.0, uds.0, ucs.0, tss_sel.0),
-        (KERNEL_CS, KERNEL_DS, USER_DS, USER_CS, 0x28)
-    );
+    assert_eq!((kcs.0, kds.0, uds.0, ucs.0, tss_sel.0), (KERNEL_CS, KERNEL_DS, USER_DS, USER_CS, 0x28));
     let gdt: &'static GlobalDescriptorTable = Box::leak(gdt);
     gdt.load();
     // SAFETY: the selectors were just created in the loaded GDT with the matching types, and

@@ -19,15 +19,8 @@ struct Gate {
 }
 
 impl Gate {
-    const EMPTY: Gate = Gate {
-        offset_low: 0,
-        selector: 0,
-        ist: 0,
-        type_attr: 0,
-        offset_mid: 0,
-        offset_high: 0,
-        reserved: 0,
-    };
+    const EMPTY: Gate =
+        Gate { offset_low: 0, selector: 0, ist: 0, type_attr: 0, offset_mid: 0, offset_high: 0, reserved: 0 };
 
     /// An interrupt gate (interrupts off on entry) with the given privilege level and IST.
     fn new(handler: u64, dpl: u8, ist: u16) -> Gate {
@@ -70,10 +63,7 @@ pub fn init() {
         limit: u16,
         base: u64,
     }
-    let ptr = Pointer {
-        limit: (core::mem::size_of::<Idt>() - 1) as u16,
-        base: idt as *const Idt as u64,
-    };
+    let ptr = Pointer { limit: (core::mem::size_of::<Idt>() - 1) as u16, base: idt as *const Idt as u64 };
     // SAFETY: the IDT lives in a 'static `Once` and every gate points at a valid stub.
     unsafe { asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack, preserves_flags)) };
 }

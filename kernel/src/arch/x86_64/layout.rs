@@ -19,11 +19,7 @@ pub const fn phys_to_virt(phys: u64) -> u64 {
 
 /// The physical address of a direct-map virtual address, if it is one.
 pub const fn virt_to_phys_hhdm(virt: u64) -> Option<u64> {
-    if virt >= HHDM_BASE && virt < HHDM_BASE + (1 << 46) {
-        Some(virt - HHDM_BASE)
-    } else {
-        None
-    }
+    if virt >= HHDM_BASE && virt < HHDM_BASE + (1 << 46) { Some(virt - HHDM_BASE) } else { None }
 }
 
 /// Linker-provided section bounds, as addresses.

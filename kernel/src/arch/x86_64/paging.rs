@@ -93,10 +93,7 @@ pub fn map_page(pml4: u64, virt: u64, phys_addr: u64, flags: PteFlags, alloc: &m
 fn map_large(pml4: u64, virt: u64, phys_addr: u64, flags: PteFlags, alloc: &mut dyn FrameSource) -> Result<(), ()> {
     let pdpt = next_table(pml4, virt, 4, Some(alloc), false).ok_or(())?;
     let pd = next_table(pdpt, virt, 3, Some(alloc), false).ok_or(())?;
-    phys::write_u64(
-        entry_addr(pd, index(virt, 2)),
-        phys_addr | (flags | PteFlags::PRESENT | PteFlags::HUGE).bits(),
-    );
+    phys::write_u64(entry_addr(pd, index(virt, 2)), phys_addr | (flags | PteFlags::PRESENT | PteFlags::HUGE).bits());
     Ok(())
 }
 
@@ -216,7 +213,8 @@ pub fn map_mmio(phys_addr: u64, len: u64) {
     assert!(pml4 != 0, "map_mmio before paging::init");
     let start = phys_addr & !(PAGE_SIZE - 1);
     let end = (phys_addr + len).next_multiple_of(PAGE_SIZE);
-    let flags = PteFlags::WRITABLE | PteFlags::NO_CACHE | PteFlags::WRITE_THROUGH | PteFlags::NO_EXECUTE | PteFlags::GLOBAL;
+    let flags =
+        PteFlags::WRITABLE | PteFlags::NO_CACHE | PteFlags::WRITE_THROUGH | PteFlags::NO_EXECUTE | PteFlags::GLOBAL;
     let mut p = start;
     while p < end {
         let virt = phys_to_virt(p);

@@ -63,11 +63,7 @@ fn put(base: u16, b: u8) {
 
 /// Reads one received byte from COM1 if the UART holds one.
 pub fn try_read() -> Option<u8> {
-    if inb(COM1 + LSR) & LSR_DATA_READY != 0 {
-        Some(inb(COM1 + DATA))
-    } else {
-        None
-    }
+    if inb(COM1 + LSR) & LSR_DATA_READY != 0 { Some(inb(COM1 + DATA)) } else { None }
 }
 
 /// Turns COM1's internal loopback on or off (transmitted bytes come back as received bytes,

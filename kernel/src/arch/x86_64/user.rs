@@ -98,11 +98,8 @@ pub struct PerCpu {
     frame_top: AtomicU64,
 }
 
-static CPU0: PerCpu = PerCpu {
-    kernel_rsp: AtomicU64::new(0),
-    user_rsp_scratch: AtomicU64::new(0),
-    frame_top: AtomicU64::new(0),
-};
+static CPU0: PerCpu =
+    PerCpu { kernel_rsp: AtomicU64::new(0), user_rsp_scratch: AtomicU64::new(0), frame_top: AtomicU64::new(0) };
 
 const MSR_FS_BASE: u32 = 0xc000_0100;
 const MSR_GS_BASE: u32 = 0xc000_0101;
@@ -264,7 +261,9 @@ fn save_fpu(fpu: &mut FpuState) {
     if cpu::features().xsave {
         // SAFETY: the area is 64-byte aligned and FPU_AREA_SIZE covers the XSAVE size of the
         // components enabled in XCR0 (checked at boot); EDX:EAX = all requested.
-        unsafe { asm!("xsave64 [{}]", in(reg) fpu.0.as_mut_ptr(), in("eax") u32::MAX, in("edx") u32::MAX, options(nostack)) };
+        unsafe {
+            asm!("xsave64 [{}]", in(reg) fpu.0.as_mut_ptr(), in("eax") u32::MAX, in("edx") u32::MAX, options(nostack))
+        };
     } else {
         // SAFETY: 512-byte, 16-byte aligned FXSAVE area.
         unsafe { asm!("fxsave64 [{}]", in(reg) fpu.0.as_mut_ptr(), options(nostack)) };
@@ -275,7 +274,9 @@ fn restore_fpu(fpu: &FpuState) {
     if cpu::features().xsave {
         // SAFETY: as for `save_fpu`; the image was produced by xsave or `FpuState::initial`,
         // whose header is valid (reserved bytes zero).
-        unsafe { asm!("xrstor64 [{}]", in(reg) fpu.0.as_ptr(), in("eax") u32::MAX, in("edx") u32::MAX, options(nostack, readonly)) };
+        unsafe {
+            asm!("xrstor64 [{}]", in(reg) fpu.0.as_ptr(), in("eax") u32::MAX, in("edx") u32::MAX, options(nostack, readonly))
+        };
     } else {
         // SAFETY: as for `save_fpu`.
         unsafe { asm!("fxrstor64 [{}]", in(reg) fpu.0.as_ptr(), options(nostack, readonly)) };
