@@ -11,6 +11,7 @@ Exit status: 0 when the guest exited through isa-debug-exit with the success cod
 """
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -37,12 +38,17 @@ def kvm_usable():
         return False
 
 
-def qemu_command(kernel, cmdline="", initrd=None, memory="1G", smp=1, serial="stdio", extra=()):
+def qemu_command(kernel, cmdline="", initrd=None, memory="1G", smp=1, serial="stdio", extra=(), serial2=None):
+    """The QEMU command line. `serial` is COM1's backend; `serial2`, when given, adds COM2 with
+    that backend (e.g. "file:/path/kernel.log")."""
     accel = "kvm" if kvm_usable() else "tcg"
     cmd = [QEMU, "-accel", accel, "-machine", "q35", "-cpu", "max" if accel == "tcg" else "host",
            "-m", memory, "-smp", str(smp), "-display", "none", "-no-reboot", "-nodefaults",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-serial", serial, "-kernel", kernel, "-append", cmdline]
+           "-serial", serial]
+    if serial2:
+        cmd += ["-serial", serial2]
+    cmd += ["-kernel", kernel, "-append", cmdline]
     if initrd:
         cmd += ["-initrd", initrd]
     cmd += list(extra)
@@ -52,7 +58,8 @@ def qemu_command(kernel, cmdline="", initrd=None, memory="1G", smp=1, serial="st
 class Result:
     """Outcome of one QEMU run."""
 
-    def __init__(self, status, verdict, output, seconds, first_line_at=None):
+    def __init__(self, status, verdict, output, seconds, first_line_at=None, raw=None):
+        self.raw = raw  # the serial output as bytes
         self.status = status
         self.verdict = verdict  # "success", "failure", "timeout", "error"
         self.output = output
@@ -64,9 +71,12 @@ class Result:
         return self.verdict == "success"
 
 
-def run(kernel, cmdline="", timeout=120, log=None, initrd=None, stdin_data=None, extra=(), banner=None):
-    """Boots `kernel`, returns a Result. Serial output goes to `log` (and Result.output)."""
-    cmd = qemu_command(kernel, cmdline, initrd=initrd, extra=extra)
+def run(kernel, cmdline="", timeout=120, log=None, initrd=None, stdin_data=None, extra=(), banner=None,
+        serial2=None, memory="1G", idle_timeout=None):
+    """Boots `kernel`, returns a Result. Serial output goes to `log` (and Result.output).
+    `serial2` adds a second serial port (COM2) with that QEMU backend, e.g. "file:PATH".
+    `idle_timeout` also gives up (verdict "timeout") after that many seconds without output."""
+    cmd = qemu_command(kernel, cmdline, initrd=initrd, memory=memory, extra=extra, serial2=serial2)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -77,9 +87,11 @@ def run(kernel, cmdline="", timeout=120, log=None, initrd=None, stdin_data=None,
     banner_at = None
     os.set_blocking(proc.stdout.fileno(), False)
     timed_out = False
+    last_output = start
     while True:
         chunk = proc.stdout.read()
         if chunk:
+            last_output = time.monotonic()
             output += chunk
             if banner and banner_at is None and banner.encode() in output:
                 banner_at = time.monotonic() - start
@@ -88,7 +100,8 @@ def run(kernel, cmdline="", timeout=120, log=None, initrd=None, stdin_data=None,
             if rest:
                 output += rest
             break
-        if time.monotonic() - start > timeout:
+        now = time.monotonic()
+        if now - start > timeout or (idle_timeout and now - last_output > idle_timeout):
             proc.kill()
             proc.wait()
             timed_out = True
@@ -110,7 +123,90 @@ def run(kernel, cmdline="", timeout=120, log=None, initrd=None, stdin_data=None,
         verdict = "failure"
     else:
         verdict = "error"
-    return Result(status, verdict, text, seconds, banner_at)
+    return Result(status, verdict, text, seconds, banner_at, bytes(output))
+
+
+# --- Booting the test initramfs (/runner as init) under Kairos or the reference Linux ---------
+#
+# Both kernels get the same initramfs and the same argument convention: everything after `--`
+# on the command line is passed to init (/runner) as argv[1..]. The runner prints markers around
+# each program's output (see userland/runner.c); COM1 carries the program output, and Kairos
+# sends its own log to COM2 (`klog=com2`) so that COM1 holds nothing else.
+
+LINUX_CMDLINE = "console=ttyS0 quiet loglevel=0"
+KAIROS_CMDLINE = "klog=com2"
+KAIROS_KERNEL = os.path.join(ROOT, "target", "kairos", "kairos.elf")
+
+EXEC_RE = re.compile(rb"@@KAIROS-EXEC-BEGIN@@\r?\n(.*)@@KAIROS-EXEC-END status=(\w+)@@", re.S)
+TEST_BEGIN_RE = re.compile(rb"@@KAIROS-TEST-BEGIN (\S+)@@\r?\n")
+TEST_END_RE = re.compile(rb"@@KAIROS-TEST-END (\S+) status=(\w+)@@\r?\n?")
+
+
+def runner_cmdline(kind, args):
+    """The kernel command line that starts /runner with `args` ("linux" or "kairos")."""
+    base = LINUX_CMDLINE if kind == "linux" else KAIROS_CMDLINE
+    return f"{base} rdinit=/runner -- " + " ".join(args)
+
+
+def boot_runner(kind, kernel, initrd, args, timeout=120, log=None, klog=None, memory="1G", idle_timeout=None):
+    """Boots `kernel` ("linux" or "kairos" flavour) with `initrd` and /runner `args`.
+    For Kairos, the kernel log goes to the file `klog` (COM2). Returns a Result."""
+    serial2 = None
+    if kind == "kairos":
+        if klog:
+            os.makedirs(os.path.dirname(os.path.abspath(klog)), exist_ok=True)
+            open(klog, "wb").close()
+            serial2 = "file:" + klog
+        else:
+            serial2 = "null"
+    return run(kernel, runner_cmdline(kind, args), timeout=timeout, log=log, initrd=initrd,
+               serial2=serial2, memory=memory, idle_timeout=idle_timeout)
+
+
+def normalise(data):
+    """Serial output to program output: CRLF (the tty's ONLCR) back to LF."""
+    return data.replace(b"\r\n", b"\n")
+
+
+def parse_exec(raw):
+    """(output bytes, status) from a single-mode run; status is an int, "timeout", or None when
+    the END marker never came (output is then what followed BEGIN, or None without BEGIN)."""
+    m = EXEC_RE.search(raw)
+    if m:
+        st = m.group(2).decode()
+        return normalise(m.group(1)), int(st) if st.isdigit() else st
+    i = raw.find(b"@@KAIROS-EXEC-BEGIN@@")
+    if i < 0:
+        return None, None
+    rest = raw[i:].split(b"\n", 1)
+    return normalise(rest[1] if len(rest) > 1 else b""), None
+
+
+def parse_batch(raw):
+    """{name: (output bytes, status)} from a batch run, in order. status is an int, "timeout",
+    or None for a program whose END marker never came (the kernel died or hung in it)."""
+    result = {}
+    pos = 0
+    while True:
+        b = TEST_BEGIN_RE.search(raw, pos)
+        if not b:
+            break
+        name = b.group(1).decode()
+        start = b.end()
+        nb = TEST_BEGIN_RE.search(raw, start)
+        limit = nb.start() if nb else len(raw)
+        end = None
+        for e in TEST_END_RE.finditer(raw, start, limit):
+            if e.group(1).decode() == name:
+                end = e
+        if end:
+            st = end.group(2).decode()
+            result[name] = (normalise(raw[start:end.start()]), int(st) if st.isdigit() else st)
+            pos = end.end()
+        else:
+            result[name] = (normalise(raw[start:limit]), None)
+            pos = limit
+    return result
 
 
 def main():

@@ -59,6 +59,12 @@ def main():
            and re.search(r"#\d+\s+0x[0-9a-f]+ \S*deliberately_failing_function\+0x", r.output) is not None,
            f"({r.verdict}, status {r.status}; log {log})")
 
+    # Regression: `strace=PID` parsed its list before the heap existed and panicked at boot.
+    log = os.path.join(a.logdir, "ktest-strace-pid-list.log")
+    r = kairos_qemu.run(a.kernel, "ktest=heap strace=2,3", a.timeout, log)
+    report("regression_strace_pid_list_before_heap", r.ok and "ktest: 1 passed, 0 failed" in r.output,
+           f"({r.verdict}, status {r.status}; log {log})")
+
     log = os.path.join(a.logdir, "ktest-stack-overflow.log")
     r = kairos_qemu.run(a.kernel, "ktest=deliberate_stack_overflow ktest.overflow", a.timeout, log)
     report("stack_overflow_hits_guard_page",

@@ -59,7 +59,6 @@ pub fn kmain(boot: BootInfo) -> ! {
     };
     console::log_to_com2(opts.get("klog") == Some("com2"));
     logger::init(level);
-    strace::init(&opts);
     tracedump::init(&opts);
     let features = cpu::init();
 
@@ -70,6 +69,8 @@ pub fn kmain(boot: BootInfo) -> ! {
     let heap_size = mm::heap_size_for(usable);
     let heap_range = free.take_largest_below(heap_size, 1 << 32).expect("no RAM for the kernel heap");
     heap::init(heap_range.start, heap_range.len());
+    // Needs the heap (the pid list).
+    strace::init(&opts);
     for r in free.as_slice() {
         mm::frame::add_range(mm::PhysRange { start: r.start, end: r.end.min(1 << 32) });
     }

@@ -38,3 +38,8 @@ pub fn now_ns() -> u64 {
 pub fn realtime_ns() -> u64 {
     BOOT_UNIX_NS.load(Ordering::Relaxed) + now_ns()
 }
+
+/// Sets CLOCK_REALTIME (`clock_settime`, `settimeofday`).
+pub fn set_realtime_ns(ns: u64) {
+    BOOT_UNIX_NS.store(ns.saturating_sub(now_ns()), Ordering::Relaxed);
+}

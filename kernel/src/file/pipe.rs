@@ -192,7 +192,8 @@ impl Pipe {
             }
             PipeEnd::Write => {
                 if s.readers == 0 {
-                    ev |= PollEvents::POLLERR;
+                    // Linux reports a broken pipe as writable *and* in error.
+                    ev |= PollEvents::POLLERR | PollEvents::POLLOUT | PollEvents::POLLWRNORM;
                 } else if s.capacity - s.buf.len() >= PIPE_BUF.min(s.capacity) {
                     ev |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
                 }

@@ -254,11 +254,22 @@ impl AddressSpace {
         if len == 0 {
             return Ok(());
         }
-        // The whole range must be mapped.
+        // Like Linux, pages before a hole are changed and then the call fails with ENOMEM.
         let mut a = start;
+        let mut mapped_end = start;
         while a < end {
-            let v = self.find_vma(a).ok_or(Errno::ENOMEM)?;
-            a = v.end;
+            match self.find_vma(a) {
+                Some(v) => {
+                    a = v.end;
+                    mapped_end = a.min(end);
+                }
+                None => break,
+            }
+        }
+        let hole = mapped_end < end;
+        let end = mapped_end;
+        if end == start {
+            return_errno!(ENOMEM);
         }
         self.split_at(start);
         self.split_at(end);
@@ -273,6 +284,19 @@ impl AddressSpace {
                 paging::write_pte(slot, frame_addr | pte_flags(prot, writable).bits());
                 paging::flush_if_active(pml4, va);
             });
+        }
+        if hole {
+            return_errno!(ENOMEM);
+        }
+        Ok(())
+    }
+
+    /// ENOMEM unless every page of `[start, start+len)` is mapped (`madvise`, `msync`).
+    pub fn check_mapped(&self, start: u64, len: u64) -> Result<()> {
+        let end = page_up(start.checked_add(len).ok_or(Errno::ENOMEM)?).ok_or(Errno::ENOMEM)?;
+        let mut a = start;
+        while a < end {
+            a = self.find_vma(a).ok_or(Errno::ENOMEM)?.end;
         }
         Ok(())
     }

@@ -111,6 +111,16 @@ pub struct ProcessState {
     pub rlimits: [(u64, u64); 16],
     /// Nice value (-20..=19).
     pub nice: i32,
+    /// `PR_SET_TIMERSLACK` (ns; the executor does not coalesce timers yet).
+    pub timer_slack_ns: u64,
+    /// `PR_SET_KEEPCAPS`.
+    pub keep_caps: bool,
+    /// Supplementary group ids.
+    pub groups: Vec<u32>,
+    /// Scheduling policy and static priority (`sched_setscheduler`).
+    pub sched: (i32, i32),
+    /// ITIMER_VIRTUAL and ITIMER_PROF: (remaining ns, interval ns), 0 = disarmed.
+    pub cpu_itimers: [(u64, u64); 2],
     /// `PR_SET_NO_NEW_PRIVS` was set.
     pub no_new_privs: bool,
     /// `PR_SET_DUMPABLE` value.
@@ -274,12 +284,12 @@ pub fn default_rlimits() -> [(u64, u64); 16] {
 impl Process {
     /// A new process with one (not yet created) thread.
     pub fn new(pid: Pid, parent: Option<&Arc<Process>>) -> Arc<Process> {
-        let (pgid, sid, uid, gid, rlimits, nice) = match parent {
+        let (pgid, sid, uid, gid, rlimits, nice, groups, sched) = match parent {
             Some(p) => {
                 let s = p.state.lock();
-                (s.pgid, s.sid, s.uid, s.gid, s.rlimits, s.nice)
+                (s.pgid, s.sid, s.uid, s.gid, s.rlimits, s.nice, s.groups.clone(), s.sched)
             }
-            None => (pid, pid, [0; 3], [0; 3], default_rlimits(), 0),
+            None => (pid, pid, [0; 3], [0; 3], default_rlimits(), 0, Vec::new(), (0, 0)),
         };
         Arc::new(Process {
             pid,
@@ -302,6 +312,11 @@ impl Process {
                 children_times: (0, 0),
                 rlimits,
                 nice,
+                timer_slack_ns: 50_000,
+                keep_caps: false,
+                groups,
+                sched,
+                cpu_itimers: [(0, 0); 2],
                 no_new_privs: false,
                 dumpable: true,
                 itimer_real: None,

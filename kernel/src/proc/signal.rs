@@ -284,6 +284,7 @@ pub fn is_orphaned_pgrp(pgid: u32) -> bool {
             let st = p.state.lock();
             st.pgid == pgid && st.exit.is_none()
         }).collect();
+    // As Linux's will_become_orphaned_pgrp: members whose parent is init do not count.
     !members.iter().any(|p| {
         let (sid, parent) = {
             let s = p.state.lock();
@@ -291,7 +292,7 @@ pub fn is_orphaned_pgrp(pgid: u32) -> bool {
         };
         parent.is_some_and(|pp| {
             let ps = pp.state.lock();
-            ps.pgid != pgid && ps.sid == sid
+            pp.pid != 1 && ps.pgid != pgid && ps.sid == sid
         })
     })
 }
@@ -328,6 +329,13 @@ async fn wait_while_stopped(t: &Arc<Thread>) {
             (!stopped || t.is_exiting() || deliverable(t).contains(sig::SIGKILL)).then_some(())
         })
         .await
+}
+
+/// Would Linux report a core dump (WCOREDUMP)? Only when RLIMIT_CORE allows one; Kairos
+/// does not write core files, so the flag follows the limit as Linux's does.
+fn core_dumped(p: &Process) -> bool {
+    let st = p.state.lock();
+    st.rlimits[4].0 != 0 && st.dumpable
 }
 
 /// Applies Linux's restart rules to a syscall that returned an `ERESTART*` code.
@@ -391,7 +399,7 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) {
                     return;
                 }
                 DefaultAction::Core => {
-                    group_exit(&t.process, ExitStatus::Signaled(s, true));
+                    group_exit(&t.process, ExitStatus::Signaled(s, core_dumped(&t.process)));
                     return;
                 }
             }
@@ -401,7 +409,7 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) {
         let old_mask = saved.unwrap_or(*t.sigmask.lock());
         if setup_frame(t, ctx, &info, &action, old_mask).is_err() {
             // Cannot write the frame: the process dies of SIGSEGV.
-            group_exit(&t.process, ExitStatus::Signaled(sig::SIGSEGV, true));
+            group_exit(&t.process, ExitStatus::Signaled(sig::SIGSEGV, core_dumped(&t.process)));
             return;
         }
         {

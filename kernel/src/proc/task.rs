@@ -141,8 +141,10 @@ fn handle_exception(t: &Arc<Thread>, ctx: &mut UserContext, vector: u64, cr2: u6
 fn exit_thread(t: &Arc<Thread>) {
     let p = t.process.clone();
     let ctid = t.clear_child_tid.swap(0, Ordering::AcqRel);
-    if ctid != 0 {
-        let mm = t.mm();
+    let mm = t.mm();
+    // Like Linux's mm_release: only when another thread still uses this address space
+    // (the count includes `t.mm` itself and the local clone).
+    if ctid != 0 && alloc::sync::Arc::strong_count(&mm) > 2 {
         if mm.lock().write_bytes(ctid, &0u32.to_le_bytes()).is_ok() {
             if let Ok(key) = crate::futex::key(&mm, ctid, false) {
                 crate::futex::wake(key, 1, u32::MAX);

@@ -16,7 +16,8 @@ use crate::file::FileKind;
 use crate::proc::Thread;
 
 /// `getdents64(fd, dirp, count)`: bytes of records written, 0 at the end. EINVAL if not even
-/// the next record fits, ENOTDIR if `fd` is not a directory, EFAULT for a bad buffer.
+/// the next record fits, ENOTDIR if `fd` is not a directory, ENOENT once it was removed,
+/// EFAULT for a bad buffer.
 pub async fn sys_getdents64(t: &Arc<Thread>, fd: Fd, dirp: u64, count: usize) -> SysResult {
     let file = io_file(t, fd)?;
     let FileKind::Inode(dir) = &file.kind else {
@@ -29,9 +30,9 @@ pub async fn sys_getdents64(t: &Arc<Thread>, fd: Fd, dirp: u64, count: usize) ->
     if !access_ok(dirp, count) {
         return Err(Errno::EFAULT.into());
     }
-    // A removed directory lists nothing, not even "." and ".." (Linux's IS_DEADDIR).
+    // A removed directory cannot be listed any more (Linux's IS_DEADDIR check).
     if dir.metadata().nlink == 0 {
-        return Ok(0);
+        return Err(Errno::ENOENT.into());
     }
     let (records, offset, full) = fill(&**dir, file.offset(), count.min(STEP)).await?;
     if records.is_empty() && full {

@@ -61,27 +61,39 @@ pub fn sys_setresuid(t: &Arc<Thread>, r: u32, e: u32, s: u32, group: bool, setui
     Ok(0)
 }
 
-/// `getgroups`: Kairos keeps no supplementary groups yet, so the list is empty.
-pub fn sys_getgroups(_t: &Arc<Thread>, size: i32, _list: u64) -> SysResult {
+/// Most supplementary groups (NGROUPS_MAX).
+const NGROUPS_MAX: usize = 65536;
+
+/// `getgroups(size, list)`: with size 0 only the count.
+pub fn sys_getgroups(t: &Arc<Thread>, size: i32, list: u64) -> SysResult {
+    let groups = t.process.state.lock().groups.clone();
     if size < 0 {
         return Err(Errno::EINVAL.into());
     }
-    Ok(0)
+    if size == 0 {
+        return Ok(groups.len() as isize);
+    }
+    if (size as usize) < groups.len() {
+        return Err(Errno::EINVAL.into());
+    }
+    for (i, g) in groups.iter().enumerate() {
+        write_val(t, list + 4 * i as u64, g)?;
+    }
+    Ok(groups.len() as isize)
 }
 
-/// `setgroups`: only an empty list is stored (root only).
+/// `setgroups(size, list)` (root only).
 pub fn sys_setgroups(t: &Arc<Thread>, size: usize, list: u64) -> SysResult {
+    if size > NGROUPS_MAX {
+        return Err(Errno::EINVAL.into());
+    }
     if t.process.state.lock().uid[1] != 0 {
         return Err(Errno::EPERM.into());
     }
-    if size > 65536 {
-        return Err(Errno::EINVAL.into());
-    }
+    let mut groups = alloc::vec::Vec::with_capacity(size);
     for i in 0..size {
-        let _: u32 = read_val(t, list + 4 * i as u64)?;
+        groups.push(read_val::<u32>(t, list + 4 * i as u64)?);
     }
-    if size != 0 {
-        log::warn!(target: "syscall", "setgroups: supplementary groups are not kept yet");
-    }
+    t.process.state.lock().groups = groups;
     Ok(0)
 }

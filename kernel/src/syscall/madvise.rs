@@ -16,6 +16,14 @@ pub fn sys_madvise(t: &Arc<Thread>, addr: u64, len: u64, advice: i32) -> SysResu
     if addr % PAGE_SIZE != 0 {
         return Err(Errno::EINVAL.into());
     }
+    let known = matches!(
+        advice,
+        MADV_DONTNEED | MADV_FREE | MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_MERGEABLE
+            | MADV_UNMERGEABLE | MADV_HUGEPAGE | MADV_NOHUGEPAGE | MADV_DONTDUMP | MADV_DODUMP | MADV_COLD | MADV_PAGEOUT
+    );
+    if known && len > 0 {
+        t.mm().lock().check_mapped(addr, len)?;
+    }
     match advice {
         MADV_DONTNEED | MADV_FREE => {
             if len > 0 {

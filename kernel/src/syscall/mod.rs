@@ -64,6 +64,7 @@ mod rt_sigreturn;
 mod rt_sigsuspend;
 mod rt_sigtimedwait;
 mod sched_affinity;
+mod sched_policy;
 mod sched_yield;
 mod select;
 mod set_tid_address;
@@ -288,6 +289,13 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_GETPRIORITY => priority::sys_getpriority(t, a[0] as i32, a[1] as i32),
         SYS_SETPRIORITY => priority::sys_setpriority(t, a[0] as i32, a[1] as i32, a[2] as i32),
         SYS_SETHOSTNAME => sethostname::sys_sethostname(t, a[0], a[1] as usize),
+        SYS_SCHED_GETSCHEDULER => sched_policy::sys_sched_getscheduler(t, a[0] as i32),
+        SYS_SCHED_GETPARAM => sched_policy::sys_sched_getparam(t, a[0] as i32, a[1]),
+        SYS_SCHED_SETSCHEDULER => sched_policy::sys_sched_setscheduler(t, a[0] as i32, a[1] as i32, a[2]),
+        SYS_SCHED_SETPARAM => sched_policy::sys_sched_setscheduler(t, a[0] as i32, -1, a[1]),
+        SYS_SCHED_GET_PRIORITY_MAX => sched_policy::sys_sched_get_priority(a[0] as i32, true),
+        SYS_SCHED_GET_PRIORITY_MIN => sched_policy::sys_sched_get_priority(a[0] as i32, false),
+        SYS_SCHED_RR_GET_INTERVAL => sched_policy::sys_sched_rr_get_interval(t, a[0] as i32, a[1]),
         SYS_SCHED_YIELD => sched_yield::sys_sched_yield().await,
         SYS_GETRLIMIT => getrlimit::sys_prlimit64(t, 0, a[0] as u32, 0, a[1]),
         SYS_SETRLIMIT => getrlimit::sys_prlimit64(t, 0, a[0] as u32, a[1], 0),
@@ -327,6 +335,7 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_SIGALTSTACK => sigaltstack::sys_sigaltstack(t, ctx, UserPtr::new(a[0]), UserPtr::new(a[1])),
 
         SYS_CLOCK_GETTIME => clock_gettime::sys_clock_gettime(t, a[0] as i32, UserPtr::new(a[1])),
+        SYS_CLOCK_SETTIME => clock_gettime::sys_clock_settime(t, a[0] as i32, UserPtr::new(a[1])),
         SYS_CLOCK_GETRES => clock_getres::sys_clock_getres(t, a[0] as i32, UserPtr::new(a[1])),
         SYS_GETTIMEOFDAY => gettimeofday::sys_gettimeofday(t, UserPtr::new(a[0]), a[1]),
         SYS_TIME => gettimeofday::sys_time(t, a[0]),

@@ -68,6 +68,19 @@ pub fn sys_prctl(t: &Arc<Thread>, option: i32, arg2: u64, _arg3: u64) -> SysResu
             p.state.lock().dumpable = arg2 == 1;
             Ok(0)
         }
+        PR_GET_TIMERSLACK => Ok(p.state.lock().timer_slack_ns as isize),
+        PR_SET_TIMERSLACK => {
+            p.state.lock().timer_slack_ns = if arg2 == 0 { 50_000 } else { arg2 };
+            Ok(0)
+        }
+        PR_GET_KEEPCAPS => Ok(isize::from(p.state.lock().keep_caps)),
+        PR_SET_KEEPCAPS => {
+            if arg2 > 1 {
+                return Err(Errno::EINVAL.into());
+            }
+            p.state.lock().keep_caps = arg2 == 1;
+            Ok(0)
+        }
         _ => {
             log::debug!(target: "syscall", "prctl option {option} not supported");
             Err(Errno::EINVAL.into())
