@@ -145,6 +145,8 @@ TEST_END_RE = re.compile(rb"@@KAIROS-TEST-END (\S+) status=(\w+)@@\r?\n?")
 def runner_cmdline(kind, args):
     """The kernel command line that starts /runner with `args` ("linux" or "kairos")."""
     base = LINUX_CMDLINE if kind == "linux" else KAIROS_CMDLINE
+    if kind == "kairos" and os.environ.get("KAIROS_ARGS"):
+        base += " " + os.environ["KAIROS_ARGS"]  # extra kernel options, e.g. trace=off
     return f"{base} rdinit=/runner -- " + " ".join(args)
 
 

@@ -17,6 +17,7 @@ pub fn handle_irq(vector: u8) {
     match vector {
         TIMER_VECTOR => {
             // The timer only ends `hlt`; the executor's loop fires expired timers itself.
+            crate::arch::apic::timer_fired();
             TIMER_IRQS.fetch_add(1, Ordering::Relaxed);
         }
         SERIAL_VECTOR => crate::console::on_rx_interrupt(),

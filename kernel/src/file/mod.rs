@@ -152,7 +152,7 @@ impl File {
             FileKind::Inode(_) => unreachable!("handled by callers"),
             FileKind::Tty(tty) => tty.read(t, buf, self.nonblocking()).await,
             FileKind::Pipe(p, end) => {
-                if *end != PipeEnd::Read {
+                if *end == PipeEnd::Write {
                     return_errno!(EBADF);
                 }
                 p.read(t, buf, self.nonblocking()).await
@@ -202,7 +202,7 @@ impl File {
             FileKind::Inode(_) => unreachable!("handled by callers"),
             FileKind::Tty(tty) => tty.write(t, data).await,
             FileKind::Pipe(p, end) => {
-                if *end != PipeEnd::Write {
+                if *end == PipeEnd::Read {
                     return_errno!(EBADF);
                 }
                 p.write(t, data, self.nonblocking()).await

@@ -1,5 +1,9 @@
 //! Pipes: a 64 KiB ring shared by a read end and a write end.
 //!
+//! A named pipe (FIFO) is the same object with ends opened by `open`: it starts with no end
+//! ([`Pipe::new_fifo`]), each open adds one ([`Pipe::open_end`], a FIFO opened `O_RDWR` holds
+//! [`PipeEnd::Both`]), and [`Pipe::opens`] lets an opener wait for its partner.
+//!
 //! Writes of at most `PIPE_BUF` bytes are atomic; larger ones may be split. Readers block
 //! while the pipe is empty and a writer exists; writers block while it is full. A write with
 //! no reader left fails with EPIPE and raises SIGPIPE. Blocking is interruptible: a signal
@@ -28,6 +32,8 @@ pub enum PipeEnd {
     Read,
     /// The write end.
     Write,
+    /// Both ends (a FIFO opened `O_RDWR`).
+    Both,
 }
 
 struct PipeState {
@@ -35,6 +41,8 @@ struct PipeState {
     capacity: usize,
     readers: usize,
     writers: usize,
+    /// Opens of the read and write ends so far (FIFO openers wait for these to move).
+    opened: [u64; 2],
 }
 
 /// A pipe.
@@ -52,18 +60,62 @@ impl Pipe {
                 capacity: PIPE_CAPACITY,
                 readers: 1,
                 writers: 1,
+                opened: [1, 1],
             }),
             wait: WaitQueue::new(),
         })
+    }
+
+    /// A pipe with no end open yet: a FIFO's, before its first open.
+    pub fn new_fifo() -> Arc<Pipe> {
+        let pipe = Pipe::new();
+        {
+            let mut s = pipe.state.lock();
+            s.readers = 0;
+            s.writers = 0;
+            s.opened = [0, 0];
+        }
+        pipe
+    }
+
+    /// Another file opened `end` (FIFOs; [`Pipe::close`] undoes it). Wakes waiters.
+    pub fn open_end(&self, end: PipeEnd) {
+        {
+            let mut s = self.state.lock();
+            if end != PipeEnd::Write {
+                s.readers += 1;
+                s.opened[0] += 1;
+            }
+            if end != PipeEnd::Read {
+                s.writers += 1;
+                s.opened[1] += 1;
+            }
+        }
+        self.wait.wake_all();
+    }
+
+    /// Open ends now, as (readers, writers).
+    pub fn ends(&self) -> (usize, usize) {
+        let s = self.state.lock();
+        (s.readers, s.writers)
+    }
+
+    /// Opens of each end so far, as (read, write): a FIFO opener waiting for its partner
+    /// waits for the other count to move.
+    pub fn opens(&self) -> (u64, u64) {
+        let s = self.state.lock();
+        (s.opened[0], s.opened[1])
     }
 
     /// Called when the last file of one end is closed.
     pub fn close(&self, end: PipeEnd) {
         {
             let mut s = self.state.lock();
-            match end {
-                PipeEnd::Read => s.readers -= 1,
-                PipeEnd::Write => s.writers -= 1,
+            if end != PipeEnd::Write {
+                s.readers -= 1;
+            }
+            if end != PipeEnd::Read {
+                s.writers -= 1;
             }
         }
         self.wait.wake_all();
@@ -177,26 +229,24 @@ impl Pipe {
         }
     }
 
-    /// Readiness of one end.
+    /// Readiness of one end (or both).
     pub fn poll(&self, end: PipeEnd) -> PollEvents {
         let s = self.state.lock();
         let mut ev = PollEvents::empty();
-        match end {
-            PipeEnd::Read => {
-                if !s.buf.is_empty() {
-                    ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
-                }
-                if s.writers == 0 {
-                    ev |= PollEvents::POLLHUP;
-                }
+        if end != PipeEnd::Write {
+            if !s.buf.is_empty() {
+                ev |= PollEvents::POLLIN | PollEvents::POLLRDNORM;
             }
-            PipeEnd::Write => {
-                if s.readers == 0 {
-                    // Linux reports a broken pipe as writable *and* in error.
-                    ev |= PollEvents::POLLERR | PollEvents::POLLOUT | PollEvents::POLLWRNORM;
-                } else if s.capacity - s.buf.len() >= PIPE_BUF.min(s.capacity) {
-                    ev |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
-                }
+            if s.writers == 0 {
+                ev |= PollEvents::POLLHUP;
+            }
+        }
+        if end != PipeEnd::Read {
+            if s.readers == 0 {
+                // Linux reports a broken pipe as writable *and* in error.
+                ev |= PollEvents::POLLERR | PollEvents::POLLOUT | PollEvents::POLLWRNORM;
+            } else if s.capacity - s.buf.len() >= PIPE_BUF.min(s.capacity) {
+                ev |= PollEvents::POLLOUT | PollEvents::POLLWRNORM;
             }
         }
         ev

@@ -119,6 +119,8 @@ pub struct ProcessState {
     pub groups: Vec<u32>,
     /// Scheduling policy and static priority (`sched_setscheduler`).
     pub sched: (i32, i32),
+    /// POSIX timers (`timer_create`), by id.
+    pub timers: crate::syscall::Timers,
     /// ITIMER_VIRTUAL and ITIMER_PROF: (remaining ns, interval ns), 0 = disarmed.
     pub cpu_itimers: [(u64, u64); 2],
     /// `PR_SET_NO_NEW_PRIVS` was set.
@@ -317,6 +319,7 @@ impl Process {
                 groups,
                 sched,
                 cpu_itimers: [(0, 0); 2],
+                timers: alloc::collections::BTreeMap::new(),
                 no_new_privs: false,
                 dumpable: true,
                 itimer_real: None,

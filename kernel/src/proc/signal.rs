@@ -472,7 +472,7 @@ fn setup_frame(
     sp -= core::mem::size_of::<RtSigFrame>() as u64;
     sp = (sp & !15) - 8;
 
-    let mut fp = alloc::vec::Vec::from(&ctx.fpu.0[..fp_size]);
+    let mut fp = ctx.fpu.bytes(fp_size);
     if xsave {
         fp[464..468].copy_from_slice(&FP_XSTATE_MAGIC1.to_le_bytes());
         fp[468..472].copy_from_slice(&((fp_size + 4) as u32).to_le_bytes());
@@ -609,7 +609,7 @@ pub fn sigreturn(t: &Arc<Thread>, ctx: &mut UserContext) -> Result<()> {
         }
         let mxcsr = u32::from_le_bytes(fp[24..28].try_into().unwrap_or([0; 4]));
         fp[24..28].copy_from_slice(&(mxcsr & 0xffbf).to_le_bytes());
-        ctx.fpu.0[..size].copy_from_slice(&fp);
+        ctx.fpu.write(&fp);
     }
     *t.sigmask.lock() = uc.uc_sigmask.difference(SigSet::UNBLOCKABLE);
     // Restore the alternate stack unless it is in use.

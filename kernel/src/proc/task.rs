@@ -43,7 +43,7 @@ fn arm_preemption() {
     let now = crate::time::now_ns();
     let slice_end = now + TIME_SLICE_NS;
     let deadline = sched::spawner().next_deadline().map_or(slice_end, |d| d.min(slice_end));
-    apic::arm_timer_ns(deadline.saturating_sub(now));
+    apic::arm_timer_ns_at_most(deadline.saturating_sub(now));
 }
 
 /// The thread's task.
@@ -67,14 +67,18 @@ pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>)
         let vector = ctx.regs.vector;
         let user_ns = crate::time::now_ns() - user_start;
         t.process.cpu_ns.0.fetch_add(user_ns, Ordering::Relaxed);
+        crate::syscall::charge_cpu(&t.process, user_ns, 0);
         if vector == SYSCALL_VECTOR {
             cpu::enable_interrupts();
             let k0 = crate::time::now_ns();
+            let nr = ctx.regs.rax;
             crate::syscall::handle(&t, &mut ctx).await;
-            if ctx.orig_rax == kairos_abi::syscall::SYS_EXECVE as u64 {
+            if nr == kairos_abi::syscall::SYS_EXECVE as u64 || nr == kairos_abi::syscall::SYS_EXECVEAT as u64 {
                 crate::debug::update(&t);
             }
-            t.process.cpu_ns.1.fetch_add(crate::time::now_ns().saturating_sub(k0), Ordering::Relaxed);
+            let sys_ns = crate::time::now_ns().saturating_sub(k0);
+            t.process.cpu_ns.1.fetch_add(sys_ns, Ordering::Relaxed);
+            crate::syscall::charge_cpu(&t.process, 0, sys_ns);
         } else if vector >= 32 {
             if vector != u64::from(SPURIOUS_VECTOR) {
                 crate::irq::handle_irq(vector as u8);
@@ -171,6 +175,27 @@ fn exit_thread(t: &Arc<Thread>) {
     }
 }
 
+/// Stops the process's POSIX timers (exec and exit) and, on exit, its interval timers.
+pub fn cancel_timers(p: &Process, exiting: bool) {
+    let (timers, real) = {
+        let mut st = p.state.lock();
+        let timers = core::mem::take(&mut st.timers);
+        let real = if exiting { st.itimer_real.take() } else { None };
+        if exiting {
+            st.cpu_itimers = [(0, 0); 2];
+        }
+        (timers, real)
+    };
+    for (_, t) in timers {
+        if let Some(h) = t.task {
+            h.cancel();
+        }
+    }
+    if let Some((_, _, h)) = real {
+        h.cancel();
+    }
+}
+
 /// Finds who adopts orphans of `p`: the nearest subreaper ancestor, or init.
 fn adoptive_parent(p: &Arc<Process>) -> Option<Arc<Process>> {
     let mut cur = p.parent();
@@ -190,6 +215,7 @@ fn adoptive_parent(p: &Arc<Process>) -> Option<Arc<Process>> {
 /// The last thread left: `p` becomes a zombie (or is reaped at once).
 pub fn process_exit(p: &Arc<Process>, status: ExitStatus) {
     log::debug!(target: "proc", "pid {} exits: {status:?}", p.pid);
+    cancel_timers(p, true);
     // Orphans go to a subreaper or init.
     let children = core::mem::take(&mut p.state.lock().children);
     let heir = adoptive_parent(p);

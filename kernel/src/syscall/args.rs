@@ -135,7 +135,10 @@ pub fn read_string_array(t: &Thread, addr: u64, max_total: usize) -> Result<Vec<
         if p == 0 {
             break;
         }
-        let s = t.mm().lock().read_cstring(p, 128 * 1024)?;
+        // One string longer than MAX_ARG_STRLEN (32 pages) is E2BIG, as on Linux.
+        let s = t.mm().lock().read_cstring(p, 32 * 4096).map_err(|e| {
+            if e.errno() == Errno::ENAMETOOLONG { Errno::E2BIG.into() } else { e }
+        })?;
         total += s.len() + 1 + 8;
         if total > max_total {
             return Err(Errno::E2BIG.into());

@@ -116,6 +116,8 @@ async fn exec_at(
     let mut inode = resolve(t, dirfd, &path, flags).await?;
     check_executable(&inode)?;
     let mut data = read_whole(&inode).await?;
+    // AT_EXECFN and the command name come from the path the caller gave, even for scripts.
+    let execfn = path.clone();
     // `#!` scripts: the interpreter runs with the script as an argument.
     let mut depth = 0;
     while let Some((interp, arg)) = exec::parse_shebang(&data) {
@@ -149,7 +151,7 @@ async fn exec_at(
         let st = t.process.state.lock();
         AuxCreds { uid: st.uid[0], euid: st.uid[1], gid: st.gid[0], egid: st.gid[1] }
     };
-    let sp = exec::build_stack(&mut mm, &prog, &argv, &envp, path.as_bytes(), creds)?;
+    let sp = exec::build_stack(&mut mm, &prog, &argv, &envp, execfn.as_bytes(), creds)?;
 
     // --- point of no return ---
     let p = &t.process;
@@ -172,9 +174,10 @@ async fn exec_at(
     *t.saved_sigmask.lock() = None;
     t.robust_list.store(0, Ordering::Relaxed);
     t.clear_child_tid.store(0, Ordering::Relaxed);
-    let name = path.rsplit('/').next().unwrap_or(&path);
+    let name = execfn.rsplit('/').next().unwrap_or(&execfn);
     *p.comm.lock() = String::from(&name[..name.len().min(15)]);
     p.state.lock().did_exec = true;
+    crate::proc::task::cancel_timers(p, false);
     t.vfork_done.store(true, Ordering::Release);
     t.vfork_wait.wake_all();
     *ctx = UserContext::new(prog.start, sp);

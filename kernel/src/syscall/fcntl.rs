@@ -34,7 +34,7 @@ use crate::proc::process::find_process;
 use crate::proc::{Pid, Thread};
 
 /// Largest pipe size request Linux accepts at all (larger is EINVAL).
-const PIPE_SIZE_MAX_REQUEST: u64 = 1 << 31;
+const PIPE_SIZE_MAX_REQUEST: u32 = 1 << 31;
 
 /// `fcntl(fd, cmd, arg)`.
 pub fn sys_fcntl(t: &Arc<Thread>, fd: Fd, cmd: u32, arg: u64) -> SysResult {
@@ -83,10 +83,12 @@ fn pipe_size(file: &File, cmd: i32, arg: u64) -> SysResult {
     if cmd == F_GETPIPE_SZ {
         return Ok(pipe.capacity() as isize);
     }
-    if arg > PIPE_SIZE_MAX_REQUEST {
+    // Linux takes the size as an `unsigned int`.
+    let size = arg as u32;
+    if size > PIPE_SIZE_MAX_REQUEST {
         return Err(Errno::EINVAL.into());
     }
-    Ok(pipe.set_capacity(arg as usize)? as isize)
+    Ok(pipe.set_capacity(size as usize)? as isize)
 }
 
 /// A command Linux has and Kairos does not (or one Linux does not know): EINVAL, logged

@@ -1,4 +1,4 @@
-//! `getitimer` (ITIMER_REAL only, see `setitimer`).
+//! `getitimer` (see `setitimer`).
 
 use alloc::sync::Arc;
 
@@ -12,9 +12,11 @@ use crate::proc::Thread;
 
 /// `getitimer(which, value)`.
 pub fn sys_getitimer(t: &Arc<Thread>, which: i32, value: UserPtr<Itimerval>) -> SysResult {
-    if which != ITIMER_REAL {
-        return Err(Errno::EINVAL.into());
-    }
-    value.write(t, &current(&t.process))?;
+    let v = match which {
+        ITIMER_REAL => current(&t.process),
+        1 | 2 => super::setitimer::current_cpu(&t.process, which),
+        _ => return Err(Errno::EINVAL.into()),
+    };
+    value.write(t, &v)?;
     Ok(0)
 }

@@ -49,7 +49,8 @@ pub fn sys_ioctl(t: &Arc<Thread>, fd: Fd, cmd: u32, arg: u64) -> SysResult {
             let meta = file_inode(t, &file).metadata();
             match meta.file_type() {
                 FileType::Regular | FileType::Directory | FileType::Symlink => {
-                    write_val(t, arg, &(meta.size as i64))?;
+                    // Linux reports the allocated bytes (`inode_get_bytes`), not the size.
+                    write_val(t, arg, &((meta.blocks * 512) as i64))?;
                     Ok(0)
                 }
                 _ => Err(Errno::ENOTTY.into()),

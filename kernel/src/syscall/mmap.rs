@@ -19,9 +19,15 @@ use crate::proc::Thread;
 /// `mmap(addr, len, prot, flags, fd, offset)`.
 pub async fn sys_mmap(t: &Arc<Thread>, addr: u64, len: u64, prot: u32, flags: u32, fd: Fd, offset: u64) -> SysResult {
     let prot = MmapProt::from_bits(prot).ok_or(Errno::EINVAL)?;
-    // MAP_SHARED_VALIDATE rejects flags the kernel does not know; the others ignore them.
-    if flags & 3 == 3 && MmapFlags::from_bits(flags).is_none() {
-        return Err(Errno::EOPNOTSUPP.into());
+    // MAP_SHARED_VALIDATE: anonymous mappings refuse it (EINVAL); file mappings reject flags
+    // the kernel does not know (EOPNOTSUPP). The other types ignore unknown flags.
+    if flags & 3 == 3 {
+        if flags & MmapFlags::MAP_ANONYMOUS.bits() != 0 {
+            return Err(Errno::EINVAL.into());
+        }
+        if MmapFlags::from_bits(flags).is_none() {
+            return Err(Errno::EOPNOTSUPP.into());
+        }
     }
     let flags = MmapFlags::from_bits_truncate(flags);
     let kind_bits = flags.bits() & 3;

@@ -3,25 +3,28 @@
 //! Path semantics (symlinks, `O_CREAT`/`O_EXCL`/`O_DIRECTORY`/`O_NOFOLLOW`/`O_PATH`,
 //! `O_TRUNC`, permissions) are the VFS's ([`Vfs::open`](kairos_fs::path::Vfs::open)); this
 //! file turns the result into an open file: character device nodes become the kernel's
-//! devices (memory devices and the serial terminal, by device number), and opening the serial
-//! line without `O_NOCTTY` may make it the caller's controlling terminal. FIFOs, sockets and
-//! block devices cannot be opened yet (ENXIO).
+//! devices (memory devices and the serial terminal, by device number), opening the serial
+//! line without `O_NOCTTY` may make it the caller's controlling terminal, and a FIFO becomes
+//! an end of the pipe its inode shares while open, with Linux's open rules (see
+//! [`open_fifo`]). Sockets and block devices cannot be opened (ENXIO).
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
-use alloc::sync::Arc;
+use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
 use kairos_abi::at::AT_FDCWD;
 use kairos_abi::flags::{OpenFlags, S_IFCHR, S_IFIFO};
 use kairos_abi::{Errno, Result};
 use kairos_fs::path::PathCtx;
-use kairos_fs::vfs::{Credentials, FileType, Inode, dev_major, dev_minor, makedev};
+use kairos_fs::vfs::{Credentials, FileType, Inode, InodeKey, dev_major, dev_minor, makedev};
 
 use super::SysResult;
 use super::args::{Fd, read_path};
 use super::dup::{check_free_slot, install};
 use super::ioctl::{is_ctty, maybe_acquire_ctty};
 use super::pipe::AnonInode;
+use crate::file::pipe::{Pipe, PipeEnd};
 use crate::file::tty::{self, Tty};
 use crate::file::{File, FileKind, MemDevice};
 use crate::fsctx::vfs;
@@ -170,8 +173,11 @@ pub async fn sys_openat(t: &Arc<Thread>, dirfd: Fd, path: u64, flags: u32, mode:
         if flags.intersects(OpenFlags::O_CREAT) || flags.bits() & O_TMPFILE_BIT != 0 { mode & 0o7777 } else { 0 };
     let at = PathAt::new(t, dirfd, &path)?;
     let (inode, _created) = vfs().open(&at.cx(), &path, flags, mode).await?;
-    let kind = file_kind(t, &inode, flags)?;
-    let file = File::new(kind, Some(inode), Some(path), flags);
+    let file = if inode.file_type() == FileType::Fifo && !flags.contains(OpenFlags::O_PATH) {
+        open_fifo(t, inode, path, flags).await?
+    } else {
+        File::new(file_kind(t, &inode, flags)?, Some(inode), Some(path), flags)
+    };
     Ok(install(t, file, flags.contains(OpenFlags::O_CLOEXEC))? as isize)
 }
 
@@ -188,8 +194,7 @@ fn file_kind(t: &Thread, inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<Fil
     }
     match inode.file_type() {
         FileType::CharDevice => char_device(t, inode.metadata().rdev, flags),
-        // TODO: named pipes need FIFO open semantics (waiting for the other end) on Pipe.
-        FileType::Fifo | FileType::Socket | FileType::BlockDevice => Err(Errno::ENXIO.into()),
+        FileType::Socket | FileType::BlockDevice => Err(Errno::ENXIO.into()),
         _ => Ok(FileKind::Inode(inode.clone())),
     }
 }
@@ -219,4 +224,55 @@ fn char_device(t: &Thread, rdev: u64, flags: OpenFlags) -> Result<FileKind> {
 fn controlling_tty(t: &Thread) -> Result<Arc<Tty>> {
     let tty = tty::console();
     if is_ctty(t, &tty) { Ok(tty) } else { Err(Errno::ENXIO.into()) }
+}
+
+/// The pipes of the FIFOs some file has open, by inode. A FIFO's pipe (and its data) goes
+/// away with the last file, as on Linux.
+static FIFOS: spin::Mutex<BTreeMap<InodeKey, Weak<Pipe>>> = spin::Mutex::new(BTreeMap::new());
+
+/// The pipe of the FIFO `inode`, new if no file has it open.
+fn fifo_pipe(inode: &dyn Inode) -> Arc<Pipe> {
+    let mut fifos = FIFOS.lock();
+    fifos.retain(|_, pipe| pipe.strong_count() > 0);
+    if let Some(pipe) = fifos.get(&inode.key()).and_then(Weak::upgrade) {
+        return pipe;
+    }
+    let pipe = Pipe::new_fifo();
+    fifos.insert(inode.key(), Arc::downgrade(&pipe));
+    pipe
+}
+
+/// Opens a FIFO (Linux's `fifo_open`): `O_RDONLY` waits for a writer to open unless
+/// `O_NONBLOCK`; `O_WRONLY` waits for a reader, or with `O_NONBLOCK` fails with ENXIO when
+/// there is none; `O_RDWR` holds both ends and never waits. The waits are interruptible
+/// (ERESTARTSYS).
+async fn open_fifo(t: &Thread, inode: Arc<dyn Inode>, path: String, flags: OpenFlags) -> Result<Arc<File>> {
+    let end = match flags.access_mode() {
+        0 => PipeEnd::Read,
+        1 => PipeEnd::Write,
+        2 => PipeEnd::Both,
+        _ => return Err(Errno::EINVAL.into()),
+    };
+    let pipe = fifo_pipe(&*inode);
+    let nonblock = flags.contains(OpenFlags::O_NONBLOCK);
+    if end == PipeEnd::Write && nonblock && pipe.ends().0 == 0 {
+        return Err(Errno::ENXIO.into());
+    }
+    pipe.open_end(end);
+    // From here on, dropping `file` closes this end again (and wakes the other side).
+    let file = File::new(FileKind::Pipe(pipe.clone(), end), Some(inode), Some(path), flags);
+    // Snapshot the open counts first: a partner opening after it is noticed either way.
+    let seen = pipe.opens();
+    let (readers, writers) = pipe.ends();
+    let partner = match end {
+        PipeEnd::Read if writers == 0 && !nonblock => Some(PipeEnd::Write),
+        PipeEnd::Write if readers == 0 => Some(PipeEnd::Read),
+        _ => None,
+    };
+    if let Some(partner) = partner {
+        let count = |(reads, writes): (u64, u64)| if partner == PipeEnd::Read { reads } else { writes };
+        let opened = || (count(pipe.opens()) != count(seen)).then_some(());
+        super::interruptible(t, pipe.wait_queue().wait_until(opened)).await?;
+    }
+    Ok(file)
 }

@@ -13,7 +13,7 @@ use super::openat::resolve_at;
 use crate::proc::Thread;
 
 /// `readlinkat(dirfd, path, buf, bufsiz)`: bytes written; EINVAL for `bufsiz <= 0` or a
-/// file that is not a symlink.
+/// file that is not a symlink (ENOENT if that file was named by an empty path).
 pub async fn sys_readlinkat(t: &Arc<Thread>, dirfd: Fd, path: u64, buf: u64, bufsiz: usize) -> SysResult {
     // Linux takes `int bufsiz`.
     let bufsiz = bufsiz as i32;
@@ -23,7 +23,8 @@ pub async fn sys_readlinkat(t: &Arc<Thread>, dirfd: Fd, path: u64, buf: u64, buf
     let path = read_path(t, path)?;
     let inode = resolve_at(t, dirfd, &path, false, true).await?;
     if inode.file_type() != FileType::Symlink {
-        return Err(Errno::EINVAL.into());
+        // Linux 6.x: ENOENT when the empty path named a file that is not a link.
+        return Err(if path.is_empty() { Errno::ENOENT } else { Errno::EINVAL }.into());
     }
     let target = inode.readlink().await?;
     let n = target.len().min(bufsiz as usize);

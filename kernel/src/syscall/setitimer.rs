@@ -1,11 +1,12 @@
-//! `setitimer` (ITIMER_REAL): a kernel task per armed timer sleeps until expiry, sends
+//! `setitimer`. ITIMER_REAL: a kernel task per armed timer sleeps until expiry, sends
 //! SIGALRM to the process and re-arms with the interval; re-arming or disarming cancels it.
-//! ITIMER_VIRTUAL and ITIMER_PROF (CPU-time timers) are not implemented (EINVAL + log).
+//! ITIMER_VIRTUAL and ITIMER_PROF count down as the process is charged user (and system)
+//! CPU time in the thread loop ([`charge_cpu`]) and raise SIGVTALRM / SIGPROF.
 
 use alloc::sync::{Arc, Weak};
 
 use kairos_abi::Errno;
-use kairos_abi::signal::{SIGALRM, SigInfo};
+use kairos_abi::signal::{SIGALRM, SIGPROF, SIGVTALRM, SigInfo};
 use kairos_abi::types::{Itimerval, Timeval};
 
 use super::SysResult;
@@ -27,6 +28,38 @@ fn ns_to_tv(ns: u64) -> Timeval {
     // Round up so a running timer never reads as 0 (as Linux).
     let us = ns.div_ceil(1000);
     Timeval { tv_sec: (us / 1_000_000) as i64, tv_usec: (us % 1_000_000) as i64 }
+}
+
+/// Charges CPU time to the process's CPU-time timers; sends their signals on expiry.
+pub fn charge_cpu(p: &Arc<Process>, user_ns: u64, system_ns: u64) {
+    let mut fired = [false; 2];
+    {
+        let mut st = p.state.lock();
+        for (i, spent) in [user_ns, user_ns + system_ns].into_iter().enumerate() {
+            let (left, interval) = &mut st.cpu_itimers[i];
+            if *left == 0 || spent == 0 {
+                continue;
+            }
+            if spent >= *left {
+                fired[i] = true;
+                *left = *interval;
+            } else {
+                *left -= spent;
+            }
+        }
+    }
+    if fired[0] {
+        signal::send_to_process(p, SigInfo::kernel(SIGVTALRM));
+    }
+    if fired[1] {
+        signal::send_to_process(p, SigInfo::kernel(SIGPROF));
+    }
+}
+
+/// The current value of a CPU-time timer (1 = VIRTUAL, 2 = PROF).
+pub fn current_cpu(p: &Process, which: i32) -> Itimerval {
+    let (left, interval) = p.state.lock().cpu_itimers[(which - 1) as usize];
+    Itimerval { it_interval: ns_to_tv(interval), it_value: ns_to_tv(left) }
 }
 
 /// The current ITIMER_REAL value of `p`.
@@ -78,10 +111,7 @@ pub fn arm(p: &Arc<Process>, value_ns: u64, interval_ns: u64) -> Itimerval {
 
 /// `setitimer(which, new, old)`.
 pub fn sys_setitimer(t: &Arc<Thread>, which: i32, new: UserPtr<Itimerval>, old: UserPtr<Itimerval>) -> SysResult {
-    if which != ITIMER_REAL {
-        if which == 1 || which == 2 {
-            log::warn!(target: "syscall", "setitimer: CPU-time timers (which={which}) not implemented");
-        }
+    if !(0..=2).contains(&which) {
         return Err(Errno::EINVAL.into());
     }
     let v = new.read_opt(t)?.unwrap_or(Itimerval {
@@ -89,7 +119,13 @@ pub fn sys_setitimer(t: &Arc<Thread>, which: i32, new: UserPtr<Itimerval>, old: 
         it_value: Timeval { tv_sec: 0, tv_usec: 0 },
     });
     let (value, interval) = (tv_to_ns(&v.it_value)?, tv_to_ns(&v.it_interval)?);
-    let prev = arm(&t.process, value, interval);
+    let prev = if which == ITIMER_REAL {
+        arm(&t.process, value, interval)
+    } else {
+        let prev = current_cpu(&t.process, which);
+        t.process.state.lock().cpu_itimers[(which - 1) as usize] = (value, if value == 0 { 0 } else { interval });
+        prev
+    };
     old.write_opt(t, &prev)?;
     Ok(0)
 }

@@ -133,6 +133,10 @@ pub fn calibrate(ms: u32) -> (u64, u64) {
     (tsc_hz, apic_hz)
 }
 
+/// Monotonic time (TSC ticks) at which the armed one-shot fires; 0 when disarmed or fired.
+/// Lets callers skip reprogramming (MMIO is slow, under emulation especially).
+static ARMED_UNTIL_TSC: AtomicU64 = AtomicU64::new(0);
+
 /// Arms the one-shot local APIC timer to fire after `ns` nanoseconds (clamped to the
 /// counter's range; 0 fires as soon as possible).
 pub fn arm_timer_ns(ns: u64) {
@@ -141,9 +145,29 @@ pub fn arm_timer_ns(ns: u64) {
     let lapic = lapic();
     lapic.write32(REG_LVT_TIMER, u32::from(TIMER_VECTOR));
     lapic.write32(REG_TIMER_INIT, ticks as u32);
+    let tsc_hz = u128::from(crate::time::tsc_hz());
+    let until = super::cpu::rdtsc() + (u128::from(ns) * tsc_hz / 1_000_000_000) as u64;
+    ARMED_UNTIL_TSC.store(until.max(1), Ordering::Relaxed);
+}
+
+/// Arms the timer for `ns` from now unless it is already armed to fire no later than that.
+pub fn arm_timer_ns_at_most(ns: u64) {
+    let armed = ARMED_UNTIL_TSC.load(Ordering::Relaxed);
+    let now = super::cpu::rdtsc();
+    let want = now + (u128::from(ns) * u128::from(crate::time::tsc_hz()) / 1_000_000_000) as u64;
+    if armed != 0 && armed > now && armed <= want {
+        return;
+    }
+    arm_timer_ns(ns);
+}
+
+/// Records that the one-shot fired (called from the timer interrupt).
+pub fn timer_fired() {
+    ARMED_UNTIL_TSC.store(0, Ordering::Relaxed);
 }
 
 /// Stops the local APIC timer.
 pub fn disarm_timer() {
     lapic().write32(REG_TIMER_INIT, 0);
+    ARMED_UNTIL_TSC.store(0, Ordering::Relaxed);
 }

@@ -48,6 +48,80 @@ impl FpuState {
     }
 }
 
+/// A thread's FPU register image, in its own heap allocation reached only through a raw
+/// pointer, so that it can be saved into while the owning `UserContext` is borrowed
+/// elsewhere (lazy FPU switching, see [`enter_user`]).
+///
+/// The CPU's FPU registers hold the state of at most one thread at a time (`FPU_OWNER`);
+/// that thread's image in memory is stale until [`FpuArea::bytes`] or a switch saves it.
+pub struct FpuArea(core::ptr::NonNull<FpuState>);
+
+// SAFETY: the allocation is owned uniquely by this value (like a Box); all access happens on
+// the CPU that runs the owning thread with interrupts or cooperative scheduling excluding
+// concurrent use.
+unsafe impl Send for FpuArea {}
+// SAFETY: shared access only reads through `bytes`, which copies out.
+unsafe impl Sync for FpuArea {}
+
+/// Address of the `FpuState` whose contents are live in this CPU's FPU registers (0: none).
+static FPU_OWNER: AtomicU64 = AtomicU64::new(0);
+
+impl FpuArea {
+    /// The reset state.
+    pub fn initial() -> FpuArea {
+        FpuArea(core::ptr::NonNull::from(alloc::boxed::Box::leak(alloc::boxed::Box::new(FpuState::initial()))))
+    }
+
+    fn addr(&self) -> u64 {
+        self.0.as_ptr() as u64
+    }
+
+    /// Writes the live registers back if this image is the one loaded.
+    fn flush(&self) {
+        if FPU_OWNER.load(Ordering::Relaxed) == self.addr() {
+            save_fpu(self.0.as_ptr());
+        }
+    }
+
+    /// A copy of the image (up to `len` bytes), current even if the registers hold it.
+    pub fn bytes(&self, len: usize) -> alloc::vec::Vec<u8> {
+        self.flush();
+        // SAFETY: the allocation is valid for the lifetime of `self`, and no mutable
+        // reference to it exists (all writes go through raw pointers in this module).
+        let state = unsafe { &*self.0.as_ptr() };
+        state.0[..len.min(FPU_AREA_SIZE)].to_vec()
+    }
+
+    /// Replaces the first bytes of the image (sigreturn); the registers are reloaded from it
+    /// on the next entry to user mode.
+    pub fn write(&mut self, data: &[u8]) {
+        let _ = FPU_OWNER.compare_exchange(self.addr(), 0, Ordering::Relaxed, Ordering::Relaxed);
+        // SAFETY: `&mut self` gives exclusive ownership of the allocation; the owner marker
+        // was cleared above, so `enter_user` will not overwrite it from the registers.
+        let state = unsafe { &mut *self.0.as_ptr() };
+        let n = data.len().min(FPU_AREA_SIZE);
+        state.0[..n].copy_from_slice(&data[..n]);
+    }
+}
+
+impl Clone for FpuArea {
+    fn clone(&self) -> FpuArea {
+        self.flush();
+        // SAFETY: as in `bytes`.
+        let copy = unsafe { (*self.0.as_ptr()).clone() };
+        FpuArea(core::ptr::NonNull::from(alloc::boxed::Box::leak(alloc::boxed::Box::new(copy))))
+    }
+}
+
+impl Drop for FpuArea {
+    fn drop(&mut self) {
+        // Forget the registers' owner before the memory goes away.
+        let _ = FPU_OWNER.compare_exchange(self.addr(), 0, Ordering::Relaxed, Ordering::Relaxed);
+        // SAFETY: the pointer came from `Box::leak` in this module and is freed exactly once.
+        drop(unsafe { alloc::boxed::Box::from_raw(self.0.as_ptr()) });
+    }
+}
+
 /// Everything a user thread needs to resume: registers, TLS bases and FPU state.
 #[repr(C, align(64))]
 #[derive(Clone)]
@@ -64,7 +138,7 @@ pub struct UserContext {
     /// restart an interrupted call. `u64::MAX` when not in a syscall.
     pub orig_rax: u64,
     /// FPU/SSE/AVX registers.
-    pub fpu: FpuState,
+    pub fpu: FpuArea,
 }
 
 impl UserContext {
@@ -78,7 +152,7 @@ impl UserContext {
             rflags: 0x202, // IF set
             ..TrapFrame::default()
         };
-        UserContext { regs, fs_base: 0, gs_base: 0, force_iret: true, orig_rax: u64::MAX, fpu: FpuState::initial() }
+        UserContext { regs, fs_base: 0, gs_base: 0, force_iret: true, orig_rax: u64::MAX, fpu: FpuArea::initial() }
     }
 
     /// Did this context last leave user mode through `syscall`?
@@ -257,29 +331,30 @@ pub fn set_tss_rsp0_slot(addr: u64) {
     TSS_RSP0.store(addr, Ordering::Relaxed);
 }
 
-fn save_fpu(fpu: &mut FpuState) {
+fn save_fpu(fpu: *mut FpuState) {
     if cpu::features().xsave {
-        // SAFETY: the area is 64-byte aligned and FPU_AREA_SIZE covers the XSAVE size of the
-        // components enabled in XCR0 (checked at boot); EDX:EAX = all requested.
+        // SAFETY: `fpu` points at a live FpuState (an FpuArea allocation, or FPU_OWNER,
+        // which FpuArea's Drop clears before freeing); it is 64-byte aligned and
+        // FPU_AREA_SIZE covers the XSAVE size of the components enabled in XCR0.
         unsafe {
-            asm!("xsave64 [{}]", in(reg) fpu.0.as_mut_ptr(), in("eax") u32::MAX, in("edx") u32::MAX, options(nostack))
+            asm!("xsave64 [{}]", in(reg) fpu, in("eax") u32::MAX, in("edx") u32::MAX, options(nostack))
         };
     } else {
-        // SAFETY: 512-byte, 16-byte aligned FXSAVE area.
-        unsafe { asm!("fxsave64 [{}]", in(reg) fpu.0.as_mut_ptr(), options(nostack)) };
+        // SAFETY: as above; a 512-byte, 16-byte aligned FXSAVE area.
+        unsafe { asm!("fxsave64 [{}]", in(reg) fpu, options(nostack)) };
     }
 }
 
-fn restore_fpu(fpu: &FpuState) {
+fn restore_fpu(fpu: *const FpuState) {
     if cpu::features().xsave {
         // SAFETY: as for `save_fpu`; the image was produced by xsave or `FpuState::initial`,
         // whose header is valid (reserved bytes zero).
         unsafe {
-            asm!("xrstor64 [{}]", in(reg) fpu.0.as_ptr(), in("eax") u32::MAX, in("edx") u32::MAX, options(nostack, readonly))
+            asm!("xrstor64 [{}]", in(reg) fpu, in("eax") u32::MAX, in("edx") u32::MAX, options(nostack, readonly))
         };
     } else {
         // SAFETY: as for `save_fpu`.
-        unsafe { asm!("fxrstor64 [{}]", in(reg) fpu.0.as_ptr(), options(nostack, readonly)) };
+        unsafe { asm!("fxrstor64 [{}]", in(reg) fpu, options(nostack, readonly)) };
     }
 }
 
@@ -306,9 +381,24 @@ pub fn enter_user(ctx: &mut UserContext) {
     // leaked TSS; the CPU reads it only on a privilege change, which cannot happen while
     // interrupts are off in ring 0.
     unsafe { core::ptr::write_volatile(rsp0 as *mut u64, top) };
-    wrmsr(MSR_FS_BASE, ctx.fs_base);
-    wrmsr(MSR_KERNEL_GS_BASE, ctx.gs_base);
-    restore_fpu(&ctx.fpu);
+    // MSR writes are slow (emulated ones especially): skip them when the value is loaded.
+    if LOADED_FS.load(Ordering::Relaxed) != ctx.fs_base {
+        wrmsr(MSR_FS_BASE, ctx.fs_base);
+    }
+    if LOADED_GS.load(Ordering::Relaxed) != ctx.gs_base {
+        wrmsr(MSR_KERNEL_GS_BASE, ctx.gs_base);
+    }
+    // Lazy FPU switching: the registers keep the last user thread's state across kernel
+    // work (the kernel is soft-float); they are saved into that thread's image and reloaded
+    // only when a different thread enters user mode.
+    let owner = FPU_OWNER.load(Ordering::Relaxed);
+    if owner != ctx.fpu.addr() {
+        if owner != 0 {
+            save_fpu(owner as *mut FpuState);
+        }
+        restore_fpu(ctx.fpu.0.as_ptr());
+        FPU_OWNER.store(ctx.fpu.addr(), Ordering::Relaxed);
+    }
     // The sysret flag travels in the otherwise unused `vector` low bit that the exit path
     // overwrites; `kairos_enter_user` tests it after popping the registers.
     ctx.regs.vector = u64::from(use_sysret);
@@ -316,9 +406,22 @@ pub fn enter_user(ctx: &mut UserContext) {
     // RFLAGS sanitised above) inside `ctx`, which stays borrowed (so it cannot move) until
     // the trap path writes the next frame into it and resumes us here.
     unsafe { kairos_enter_user(frame) };
-    save_fpu(&mut ctx.fpu);
-    ctx.fs_base = rdmsr(MSR_FS_BASE);
+    // User mode may change its bases with wrfsbase/wrgsbase (FSGSBASE is enabled).
+    ctx.fs_base = if cpu::features().fsgsbase { read_fs_base_insn() } else { rdmsr(MSR_FS_BASE) };
     ctx.gs_base = rdmsr(MSR_KERNEL_GS_BASE);
+    LOADED_FS.store(ctx.fs_base, Ordering::Relaxed);
+    LOADED_GS.store(ctx.gs_base, Ordering::Relaxed);
+}
+
+/// FS base and user GS base currently loaded in the MSRs (skips redundant writes).
+static LOADED_FS: AtomicU64 = AtomicU64::new(u64::MAX);
+static LOADED_GS: AtomicU64 = AtomicU64::new(u64::MAX);
+
+fn read_fs_base_insn() -> u64 {
+    let v: u64;
+    // SAFETY: CR4.FSGSBASE is set (checked by the caller); rdfsbase only reads FS.base.
+    unsafe { asm!("rdfsbase {}", out(reg) v, options(nomem, nostack, preserves_flags)) };
+    v
 }
 
 /// The LSTAR target (exported for tests and debuggers).

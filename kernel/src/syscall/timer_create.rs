@@ -1,0 +1,217 @@
+//! POSIX per-process timers: `timer_create`, `timer_settime`, `timer_gettime`,
+//! `timer_getoverrun`, `timer_delete`. Each armed timer is a kernel task sleeping until its
+//! next expiry; on expiry it queues the timer's signal (SI_TIMER, with overrun counting while
+//! the previous one is still pending) to the process or, with SIGEV_THREAD_ID, to one thread.
+
+use alloc::collections::BTreeMap;
+use alloc::sync::{Arc, Weak};
+
+use kairos_abi::Errno;
+use kairos_abi::flags::{CLOCK_BOOTTIME, CLOCK_MONOTONIC, CLOCK_REALTIME, TIMER_ABSTIME};
+use kairos_abi::signal::{SIGALRM, SigInfo, valid_signal};
+use kairos_abi::types::{Itimerspec, SIGEV_NONE, SIGEV_SIGNAL, SIGEV_THREAD_ID, SigEvent};
+use kairos_executor::JoinHandle;
+
+use super::SysResult;
+use super::args::{UserPtr, write_val};
+use super::clock_gettime::{ns_to_timespec, timespec_to_ns};
+use crate::proc::process::{self, Process};
+use crate::proc::{Thread, signal};
+
+/// Where a timer's expiry goes.
+#[derive(Clone, Copy, Debug)]
+enum Notify {
+    None,
+    Process(u32),
+    Thread(u32, u32),
+}
+
+/// One POSIX timer.
+pub struct PosixTimer {
+    clock: i32,
+    notify: Notify,
+    value: u64,
+    /// Next expiry (monotonic ns) and interval; 0 = disarmed.
+    expiry: u64,
+    interval: u64,
+    /// Expirations not delivered because the previous signal was still pending.
+    pending_overrun: i32,
+    /// Overrun reported by timer_getoverrun (of the last delivered expiry).
+    overrun: i32,
+    /// The task that fires it.
+    pub task: Option<JoinHandle<()>>,
+}
+
+/// A process's timers by id.
+pub type Timers = BTreeMap<i32, PosixTimer>;
+
+fn is_pending(p: &Process, notify: Notify, signo: u32) -> bool {
+    match notify {
+        Notify::Thread(_, tid) => process::find_thread(tid).is_some_and(|t| t.pending.lock().set.contains(signo)),
+        _ => p.pending.lock().set.contains(signo),
+    }
+}
+
+async fn run_timer(process: Weak<Process>, id: i32) {
+    let spawner = crate::sched::spawner().clone();
+    loop {
+        let Some(deadline) = process.upgrade().and_then(|p| p.state.lock().timers.get(&id).map(|t| t.expiry)) else {
+            return;
+        };
+        if deadline == 0 {
+            return;
+        }
+        spawner.sleep_until(deadline).await;
+        let Some(p) = process.upgrade() else { return };
+        let fire = {
+            let mut st = p.state.lock();
+            let Some(t) = st.timers.get_mut(&id) else { return };
+            let fire = (t.notify, t.value, t.pending_overrun);
+            t.expiry = if t.interval > 0 { t.expiry + t.interval } else { 0 };
+            fire
+        };
+        let (notify, value, overrun) = fire;
+        let signo = match notify {
+            Notify::None => 0,
+            Notify::Process(s) | Notify::Thread(s, _) => s,
+        };
+        if signo != 0 {
+            if is_pending(&p, notify, signo) {
+                if let Some(t) = p.state.lock().timers.get_mut(&id) {
+                    t.pending_overrun = t.pending_overrun.saturating_add(1);
+                }
+            } else {
+                if let Some(t) = p.state.lock().timers.get_mut(&id) {
+                    t.overrun = overrun;
+                    t.pending_overrun = 0;
+                }
+                let info = SigInfo::timer(signo, id, overrun, value);
+                match notify {
+                    Notify::Thread(_, tid) => {
+                        if let Some(th) = process::find_thread(tid) {
+                            signal::send_to_thread(&th, info);
+                        }
+                    }
+                    _ => signal::send_to_process(&p, info),
+                }
+            }
+        }
+    }
+}
+
+fn valid_clock(clock: i32) -> bool {
+    matches!(clock, CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME)
+}
+
+/// `timer_create(clock, sevp, timerid)`.
+pub fn sys_timer_create(t: &Arc<Thread>, clock: i32, sevp: UserPtr<SigEvent>, idp: u64) -> SysResult {
+    if !valid_clock(clock) {
+        if clock < 0 || clock == 2 || clock == 3 {
+            log::warn!(target: "syscall", "timer_create: CPU-time clocks are not supported");
+        }
+        return Err(Errno::EINVAL.into());
+    }
+    let p = &t.process;
+    let ev = sevp.read_opt(t)?;
+    let notify = match &ev {
+        None => Notify::Process(SIGALRM),
+        Some(e) => match e.sigev_notify {
+            SIGEV_NONE => Notify::None,
+            SIGEV_SIGNAL | SIGEV_THREAD_ID => {
+                let signo = e.sigev_signo as u32;
+                if !valid_signal(signo) {
+                    return Err(Errno::EINVAL.into());
+                }
+                if e.sigev_notify == SIGEV_THREAD_ID {
+                    let tid = e.notify_thread_id() as u32;
+                    if process::find_thread(tid).is_none_or(|th| th.process.pid != p.pid) {
+                        return Err(Errno::EINVAL.into());
+                    }
+                    Notify::Thread(signo, tid)
+                } else {
+                    Notify::Process(signo)
+                }
+            }
+            _ => return Err(Errno::EINVAL.into()),
+        },
+    };
+    let mut st = p.state.lock();
+    let id = (0..).find(|i| !st.timers.contains_key(i)).unwrap_or(0);
+    let value = ev.map_or(id as u64, |e| e.sigev_value);
+    write_val(t, idp, &id)?;
+    st.timers.insert(
+        id,
+        PosixTimer { clock, notify, value, expiry: 0, interval: 0, pending_overrun: 0, overrun: 0, task: None },
+    );
+    Ok(0)
+}
+
+fn remaining(t: &PosixTimer) -> Itimerspec {
+    let now = crate::time::now_ns();
+    Itimerspec {
+        it_interval: ns_to_timespec(t.interval),
+        it_value: ns_to_timespec(if t.expiry == 0 { 0 } else { t.expiry.saturating_sub(now).max(1) }),
+    }
+}
+
+/// `timer_settime(id, flags, new, old)`.
+pub fn sys_timer_settime(t: &Arc<Thread>, id: i32, flags: u32, new: UserPtr<Itimerspec>, old: UserPtr<Itimerspec>) -> SysResult {
+    let spec = new.read(t)?;
+    let (value, interval) = (timespec_to_ns(&spec.it_value)?, timespec_to_ns(&spec.it_interval)?);
+    let p = &t.process;
+    let (prev, clock) = {
+        let st = p.state.lock();
+        let timer = st.timers.get(&id).ok_or(Errno::EINVAL)?;
+        (remaining(timer), timer.clock)
+    };
+    old.write_opt(t, &prev)?;
+    let now = crate::time::now_ns();
+    let expiry = if value == 0 {
+        0
+    } else if flags & TIMER_ABSTIME as u32 != 0 {
+        let clock_now = if clock == CLOCK_REALTIME { crate::time::realtime_ns() } else { now };
+        now + value.saturating_sub(clock_now).max(1)
+    } else {
+        now + value
+    };
+    let old_task = {
+        let mut st = p.state.lock();
+        let timer = st.timers.get_mut(&id).ok_or(Errno::EINVAL)?;
+        timer.expiry = expiry;
+        timer.interval = if expiry == 0 { 0 } else { interval };
+        timer.pending_overrun = 0;
+        timer.task.take()
+    };
+    if let Some(h) = old_task {
+        h.cancel();
+    }
+    if expiry != 0 {
+        let h = crate::sched::spawner().spawn("posix-timer", run_timer(Arc::downgrade(p), id)).map_err(|_| Errno::EAGAIN)?;
+        if let Some(timer) = p.state.lock().timers.get_mut(&id) {
+            timer.task = Some(h);
+        }
+    }
+    Ok(0)
+}
+
+/// `timer_gettime(id, value)`.
+pub fn sys_timer_gettime(t: &Arc<Thread>, id: i32, value: UserPtr<Itimerspec>) -> SysResult {
+    let cur = remaining(t.process.state.lock().timers.get(&id).ok_or(Errno::EINVAL)?);
+    value.write(t, &cur)?;
+    Ok(0)
+}
+
+/// `timer_getoverrun(id)`.
+pub fn sys_timer_getoverrun(t: &Arc<Thread>, id: i32) -> SysResult {
+    Ok(t.process.state.lock().timers.get(&id).ok_or(Errno::EINVAL)?.overrun as isize)
+}
+
+/// `timer_delete(id)`.
+pub fn sys_timer_delete(t: &Arc<Thread>, id: i32) -> SysResult {
+    let timer = t.process.state.lock().timers.remove(&id).ok_or(Errno::EINVAL)?;
+    if let Some(h) = timer.task {
+        h.cancel();
+    }
+    Ok(0)
+}
+
