@@ -527,12 +527,17 @@ impl TmpInode {
     fn lookup_sync(&self, name: &str) -> Result<Arc<TmpInode>> {
         check_name(name)?;
         let st = self.state.read();
-        let d = st.live_dir()?;
-        match name {
-            "." => Ok(self.arc()),
-            ".." => Ok(d.parent.as_ref().and_then(Weak::upgrade).unwrap_or_else(|| self.arc())),
-            _ => d.get(name).cloned().ok_or(err(Errno::ENOENT)),
+        // "." and ".." still work in a removed directory (Linux keeps the dentry's parent),
+        // so a process whose cwd was removed can `chdir("..")` out of it.
+        if name == "." || name == ".." {
+            let Body::Dir(d) = &st.body else { return Err(err(Errno::ENOTDIR)) };
+            return Ok(match name {
+                "." => self.arc(),
+                _ => d.parent.as_ref().and_then(Weak::upgrade).unwrap_or_else(|| self.arc()),
+            });
         }
+        let d = st.live_dir()?;
+        d.get(name).cloned().ok_or(err(Errno::ENOENT))
     }
 
     fn create_sync(
@@ -688,7 +693,6 @@ impl TmpInode {
         st.ctime = now;
         if let Body::Dir(d) = &mut st.body {
             d.removed = true;
-            d.parent = None;
         }
     }
 

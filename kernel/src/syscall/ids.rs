@@ -58,6 +58,8 @@ pub fn sys_setresuid(t: &Arc<Thread>, r: u32, e: u32, s: u32, group: bool, setui
     } else {
         st.uid = new;
     }
+    drop(st);
+    crate::fsctx::set_credentials(t);
     Ok(0)
 }
 
@@ -95,5 +97,6 @@ pub fn sys_setgroups(t: &Arc<Thread>, size: usize, list: u64) -> SysResult {
         groups.push(read_val::<u32>(t, list + 4 * i as u64)?);
     }
     t.process.state.lock().groups = groups;
+    crate::fsctx::set_credentials(t);
     Ok(0)
 }

@@ -17,6 +17,7 @@ use kairos_abi::{Errno, Result};
 use super::SysResult;
 use super::args::{Fd, UserPtr};
 use crate::file::File;
+use crate::mm::vm::VmProt;
 use crate::proc::Thread;
 
 /// Most bytes one call transfers (Linux's `MAX_RW_COUNT`); larger requests are clamped.
@@ -123,6 +124,27 @@ impl UserBufs {
         Ok(())
     }
 
+    /// How many of the first `len` bytes of the transfer land in writable mappings. A stream
+    /// read is limited to them, so data the caller cannot take stays queued (Linux stops
+    /// copying at the first fault and consumes only what it copied).
+    fn writable_prefix(&self, t: &Thread, len: usize) -> usize {
+        let mm = t.mm();
+        let mm = mm.lock();
+        let mut ok = 0;
+        for (addr, n) in self.ranges(0, len) {
+            let end = addr + n as u64;
+            let mut a = addr;
+            while a < end {
+                match mm.find_vma(a) {
+                    Some(vma) if vma.prot.contains(VmProt::WRITE) => a = vma.end.min(end),
+                    _ => return ok + (a - addr) as usize,
+                }
+            }
+            ok += n;
+        }
+        ok
+    }
+
     /// Copies `len` bytes at transfer position `pos` out of the user buffers.
     pub(super) fn gather(&self, t: &Thread, pos: usize, len: usize) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(len);
@@ -139,7 +161,11 @@ pub(super) async fn read_into(t: &Arc<Thread>, file: &File, bufs: &UserBufs, at:
     let mut kbuf = vec![0u8; bufs.total.min(STEP)];
     if !file.seekable() {
         // A stream: one read of what is there (waiting only while nothing is).
-        let n = file.read(t, &mut kbuf).await?;
+        let room = bufs.writable_prefix(t, kbuf.len());
+        if room == 0 && !kbuf.is_empty() {
+            return Err(Errno::EFAULT.into());
+        }
+        let n = file.read(t, &mut kbuf[..room]).await?;
         bufs.scatter(t, 0, &kbuf[..n])?;
         return Ok(n as isize);
     }

@@ -1,7 +1,8 @@
 //! `truncate` and `ftruncate`: set a regular file's size (cutting or extending with zeros).
 //! A negative length is EINVAL; `truncate` of a directory is EISDIR, of another
 //! non-regular file EINVAL; `ftruncate` needs a regular file opened for writing (EINVAL).
-//! Permission to write goes through the VFS permission hook.
+//! Permission to write goes through the VFS permission hook; growing a file past
+//! `RLIMIT_FSIZE` is EFBIG with SIGXFSZ.
 
 use alloc::sync::Arc;
 
@@ -13,12 +14,17 @@ use super::SysResult;
 use super::args::Fd;
 use super::openat::{credentials, file_inode, lookup_at};
 use super::read::{can_write, io_file};
+use super::write::check_fsize;
 use crate::fsctx::vfs;
 use crate::proc::Thread;
 
-/// Sets the size of `inode`.
-fn set_size(inode: &dyn Inode, length: i64) -> Result<()> {
-    inode.setattr(&SetAttr { size: Some(length as u64), ..SetAttr::default() })
+/// Sets the size of `inode`; growing it past `RLIMIT_FSIZE` is EFBIG (with SIGXFSZ).
+fn set_size(t: &Arc<Thread>, inode: &dyn Inode, length: i64) -> Result<()> {
+    let length = length as u64;
+    if length > inode.metadata().size && length > 0 {
+        check_fsize(t, length - 1)?;
+    }
+    inode.setattr(&SetAttr { size: Some(length), ..SetAttr::default() })
 }
 
 /// `truncate(path, length)`: follows symlinks; needs write permission.
@@ -36,7 +42,7 @@ pub async fn sys_truncate(t: &Arc<Thread>, path: u64, length: i64) -> SysResult 
         return Err(Errno::EROFS.into());
     }
     vfs().permission(&credentials(t), &*inode, Access::WRITE)?;
-    set_size(&*inode, length)?;
+    set_size(t, &*inode, length)?;
     Ok(0)
 }
 
@@ -50,6 +56,6 @@ pub fn sys_ftruncate(t: &Arc<Thread>, fd: Fd, length: i64) -> SysResult {
     if inode.file_type() != FileType::Regular || !can_write(&file) {
         return Err(Errno::EINVAL.into());
     }
-    set_size(&*inode, length)?;
+    set_size(t, &*inode, length)?;
     Ok(0)
 }
