@@ -50,7 +50,7 @@ clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy -p kairos-kernel --target x86_64-unknown-none -- -D warnings
 
-test: setup fmt-check clippy host-test ktest shell-test
+test: setup fmt-check clippy host-test ktest shell-test contract trace-test gdb-test
 	@echo "make test: all checks passed"
 
 clean:

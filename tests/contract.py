@@ -123,6 +123,26 @@ def render(out, status):
     return text.splitlines(keepends=True) + [f"[exit status: {status}]\n"]
 
 
+KNOWN_FAILURES = os.path.join(ROOT, "userland", "contract", "KNOWN_FAILURES")
+
+
+def known_failures():
+    """Programs Kairos is known to fail, each with the issue that tracks it:
+    `NAME  reason` per line in userland/contract/KNOWN_FAILURES. They are reported as
+    `xfail`; one that starts passing fails the run until it is removed from the list."""
+    out = {}
+    try:
+        with open(KNOWN_FAILURES) as f:
+            for line in f:
+                line = line.split("#", 1)[0].strip()
+                if line:
+                    name, _, why = line.partition(" ")
+                    out[name] = why.strip() or "known failure"
+    except OSError:
+        pass
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     g = ap.add_mutually_exclusive_group()
@@ -212,6 +232,8 @@ def main():
 
     expected = linux_results(initrd, digest, names, a.timeout, not a.no_cache)
     actual, r = boot("kairos", a.kernel, initrd, names, a.timeout, "", a.max_boots)
+    known = known_failures()
+    xfailed = 0
     for n in names:
         if n not in expected:
             report(n, False, "(no Linux result: the reference batch stopped before it)")
@@ -221,12 +243,23 @@ def main():
             continue
         exp, act = expected[n], actual[n]
         if exp == act:
-            report(n, True)
+            if n in known:
+                report(n, False, f"(unexpectedly passed: remove it from {os.path.relpath(KNOWN_FAILURES)})")
+            else:
+                report(n, True)
             continue
         why = "(the kernel died or hung inside it)" if act[1] is None else \
             "(timed out)" if act[1] == "timeout" else ""
         diff = list(difflib.unified_diff(render(*exp), render(*act), "linux", "kairos"))
+        if n in known:
+            # A known gap, tracked by an open issue: shown, with its diff, but not counted.
+            xfailed += 1
+            print(f"test contract::{n} ... xfail ({known[n]})")
+            sys.stdout.writelines("    " + l for l in diff)
+            continue
         report(n, False, why, diff)
+    if xfailed:
+        print(f"contract: {xfailed} known failure(s) listed in {os.path.relpath(KNOWN_FAILURES)}")
     if failed and not actual:
         print("contract: tail of the Kairos kernel log:")
         try:

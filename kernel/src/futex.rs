@@ -33,7 +33,7 @@ static TABLE: spin::Mutex<BTreeMap<FutexKey, Vec<Arc<Waiter>>>> = spin::Mutex::n
 
 /// The key of `uaddr` in `mm` (EFAULT if unmapped, EINVAL if misaligned).
 pub fn key(mm: &Mm, uaddr: u64, private: bool) -> Result<FutexKey> {
-    if uaddr % 4 != 0 {
+    if !uaddr.is_multiple_of(4) {
         return Err(Errno::EINVAL.into());
     }
     if private {

@@ -24,6 +24,8 @@ use crate::{console, kprintln, sched, time};
 
 type TestResult = Result<(), String>;
 type TestFuture = Pin<Box<dyn Future<Output = TestResult> + Send>>;
+/// A named test: its name and a constructor of its future.
+type TestCase = (&'static str, fn() -> TestFuture);
 
 macro_rules! check {
     ($cond:expr) => {
@@ -38,8 +40,8 @@ macro_rules! check {
     };
 }
 
-fn tests() -> Vec<(&'static str, fn() -> TestFuture)> {
-    let mut t: Vec<(&'static str, fn() -> TestFuture)> = alloc::vec![
+fn tests() -> Vec<TestCase> {
+    let mut t: Vec<TestCase> = alloc::vec![
         ("frame_allocator", || Box::pin(frame_allocator())),
         ("paging_map_unmap", || Box::pin(paging_map_unmap())),
         ("heap", || Box::pin(heap())),
@@ -133,7 +135,7 @@ async fn paging_map_unmap() -> TestResult {
         paging::PteFlags::WRITABLE | paging::PteFlags::NO_EXECUTE,
         &mut frame::BootFrames,
     )
-    .map_err(|()| "map_page failed")?;
+    .map_err(|_| "map_page failed")?;
     let (pa, flags) = paging::translate(TEST_VA).ok_or("mapping not visible")?;
     check!(pa == f, "translate gave {pa:#x}, expected {f:#x}");
     check!(flags.contains(paging::PteFlags::WRITABLE | paging::PteFlags::NO_EXECUTE));

@@ -18,10 +18,8 @@ pub async fn read_line() -> String {
                     kprintln!();
                     return line;
                 }
-                0x7f | 0x08 => {
-                    if line.pop().is_some() {
-                        kprint!("\x08 \x08");
-                    }
+                0x7f | 0x08 if line.pop().is_some() => {
+                    kprint!("\x08 \x08");
                 }
                 0x20..=0x7e => {
                     line.push(b as char);

@@ -1,5 +1,5 @@
 /*
- * Shared helpers for the stress programs (userland/stress/*.c, driver tests/stress.py).
+ * Shared helpers for the stress programs (the C files of userland/stress/; their driver is tests/stress.py).
  *
  * Every program is run as `NAME SEED SCALE` and prints a summary that must be identical under
  * the reference Linux and Kairos for the same SEED and SCALE: counts that POSIX fixes, and for
@@ -31,6 +31,16 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+/* linux/futex.h is not in musl's headers */
+#ifndef FUTEX_WAIT
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+#define FUTEX_WAIT_BITSET 9
+#define FUTEX_PRIVATE_FLAG 128
+#define FUTEX_WAIT_PRIVATE (FUTEX_WAIT | FUTEX_PRIVATE_FLAG)
+#define FUTEX_WAKE_PRIVATE (FUTEX_WAKE | FUTEX_PRIVATE_FLAG)
+#endif
 
 static unsigned long stress_seed = 1;
 static int stress_scale = 1;

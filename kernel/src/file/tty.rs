@@ -139,10 +139,10 @@ impl Tty {
                 }
             }
         }
-        if let Some((sig, pgrp)) = signal_to {
-            if pgrp != 0 {
-                signal::send_to_group(pgrp, SigInfo::kernel(sig));
-            }
+        if let Some((sig, pgrp)) = signal_to
+            && pgrp != 0
+        {
+            signal::send_to_group(pgrp, SigInfo::kernel(sig));
         }
         self.wait.wake_all();
     }

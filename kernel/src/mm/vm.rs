@@ -182,7 +182,7 @@ impl AddressSpace {
     /// Shared mappings are populated at once (see [`VmKind::Shared`]).
     pub fn map(&mut self, start: u64, len: u64, prot: VmProt, kind: VmKind) -> Result<()> {
         let end = start.checked_add(len).ok_or(Errno::ENOMEM)?;
-        if start % PAGE_SIZE != 0 || len == 0 || end > USER_END {
+        if !start.is_multiple_of(PAGE_SIZE) || len == 0 || end > USER_END {
             return_errno!(EINVAL);
         }
         if self.overlaps(start, end) {
@@ -227,7 +227,7 @@ impl AddressSpace {
 
     /// Removes every mapping in `[start, start+len)` (`munmap`).
     pub fn unmap(&mut self, start: u64, len: u64) -> Result<()> {
-        if start % PAGE_SIZE != 0 || len == 0 {
+        if !start.is_multiple_of(PAGE_SIZE) || len == 0 {
             return_errno!(EINVAL);
         }
         let end = page_up(start.checked_add(len).ok_or(Errno::EINVAL)?).ok_or(Errno::EINVAL)?;
@@ -247,7 +247,7 @@ impl AddressSpace {
     /// Changes the rights of every page in `[start, start+len)` (`mprotect`): ENOMEM when
     /// part of the range is unmapped, as Linux.
     pub fn protect(&mut self, start: u64, len: u64, prot: VmProt) -> Result<()> {
-        if start % PAGE_SIZE != 0 {
+        if !start.is_multiple_of(PAGE_SIZE) {
             return_errno!(EINVAL);
         }
         let end = page_up(start.checked_add(len).ok_or(Errno::ENOMEM)?).ok_or(Errno::ENOMEM)?;

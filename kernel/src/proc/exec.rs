@@ -278,7 +278,7 @@ pub fn build_stack(
     words.push(auxv::AT_NULL);
     words.push(0);
     let mut start = (sp - words.len() as u64 * 8) & !15;
-    if start % 16 != 0 {
+    if !start.is_multiple_of(16) {
         start -= 8;
     }
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();

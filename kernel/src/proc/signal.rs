@@ -115,11 +115,13 @@ pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
 
 /// Sends a signal to every process of a process group; returns how many got it.
 pub fn send_to_group(pgid: u32, info: SigInfo) -> usize {
-    let members: alloc::vec::Vec<_> =
-        super::process::all_processes().into_iter().filter(|p| {
+    let members: alloc::vec::Vec<_> = super::process::all_processes()
+        .into_iter()
+        .filter(|p| {
             let st = p.state.lock();
             st.pgid == pgid && st.exit.is_none()
-        }).collect();
+        })
+        .collect();
     for p in &members {
         send_to_process(p, info);
     }
@@ -279,11 +281,13 @@ fn dequeue_masked(t: &Thread, mask: SigSet) -> Option<SigInfo> {
 /// Is the process group of `p` orphaned (no member has a parent in another group of the
 /// same session)?
 pub fn is_orphaned_pgrp(pgid: u32) -> bool {
-    let members: alloc::vec::Vec<_> =
-        super::process::all_processes().into_iter().filter(|p| {
+    let members: alloc::vec::Vec<_> = super::process::all_processes()
+        .into_iter()
+        .filter(|p| {
             let st = p.state.lock();
             st.pgid == pgid && st.exit.is_none()
-        }).collect();
+        })
+        .collect();
     // As Linux's will_become_orphaned_pgrp: members whose parent is init do not count.
     !members.iter().any(|p| {
         let (sid, parent) = {

@@ -148,14 +148,13 @@ fn exit_thread(t: &Arc<Thread>) {
     let mm = t.mm();
     // Like Linux's mm_release: only when another thread still uses this address space
     // (the count includes `t.mm` itself and the local clone).
-    if ctid != 0 && alloc::sync::Arc::strong_count(&mm) > 2 {
-        if mm.lock().write_bytes(ctid, &0u32.to_le_bytes()).is_ok() {
-            if let Ok(key) = crate::futex::key(&mm, ctid, false) {
-                crate::futex::wake(key, 1, u32::MAX);
-            }
-            if let Ok(key) = crate::futex::key(&mm, ctid, true) {
-                crate::futex::wake(key, 1, u32::MAX);
-            }
+    if ctid != 0 && alloc::sync::Arc::strong_count(&mm) > 2 && mm.lock().write_bytes(ctid, &0u32.to_le_bytes()).is_ok()
+    {
+        if let Ok(key) = crate::futex::key(&mm, ctid, false) {
+            crate::futex::wake(key, 1, u32::MAX);
+        }
+        if let Ok(key) = crate::futex::key(&mm, ctid, true) {
+            crate::futex::wake(key, 1, u32::MAX);
         }
     }
     process::unregister_thread(t.tid);

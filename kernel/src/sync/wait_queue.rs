@@ -48,13 +48,13 @@ impl WaitQueue {
 
     fn register(&self, key: &mut Option<u64>, waker: &Waker) {
         let mut waiters = self.waiters.lock();
-        if let Some(k) = *key {
-            if let Some(entry) = waiters.iter_mut().find(|(wk, _)| *wk == k) {
-                if !entry.1.will_wake(waker) {
-                    entry.1 = waker.clone();
-                }
-                return;
+        if let Some(k) = *key
+            && let Some(entry) = waiters.iter_mut().find(|(wk, _)| *wk == k)
+        {
+            if !entry.1.will_wake(waker) {
+                entry.1 = waker.clone();
             }
+            return;
         }
         let k = self.next_key.fetch_add(1, Ordering::Relaxed);
         waiters.push((k, waker.clone()));

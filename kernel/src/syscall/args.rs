@@ -136,9 +136,11 @@ pub fn read_string_array(t: &Thread, addr: u64, max_total: usize) -> Result<Vec<
             break;
         }
         // One string longer than MAX_ARG_STRLEN (32 pages) is E2BIG, as on Linux.
-        let s = t.mm().lock().read_cstring(p, 32 * 4096).map_err(|e| {
-            if e.errno() == Errno::ENAMETOOLONG { Errno::E2BIG.into() } else { e }
-        })?;
+        let s = t
+            .mm()
+            .lock()
+            .read_cstring(p, 32 * 4096)
+            .map_err(|e| if e.errno() == Errno::ENAMETOOLONG { Errno::E2BIG.into() } else { e })?;
         total += s.len() + 1 + 8;
         if total > max_total {
             return Err(Errno::E2BIG.into());

@@ -181,7 +181,7 @@ pub async fn sys_clone(
 /// `clone3(args, size)`.
 pub async fn sys_clone3(t: &Arc<Thread>, ctx: &UserContext, args: u64, size: usize) -> SysResult {
     const CLONE_ARGS_SIZE_VER0: usize = 64;
-    if size < CLONE_ARGS_SIZE_VER0 || size > 4096 {
+    if !(CLONE_ARGS_SIZE_VER0..=4096).contains(&size) {
         return Err(Errno::EINVAL.into());
     }
     let mut ca: CloneArgs = bytemuck::Zeroable::zeroed();

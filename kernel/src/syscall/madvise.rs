@@ -13,13 +13,25 @@ use crate::proc::Thread;
 
 /// `madvise(addr, len, advice)`.
 pub fn sys_madvise(t: &Arc<Thread>, addr: u64, len: u64, advice: i32) -> SysResult {
-    if addr % PAGE_SIZE != 0 {
+    if !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
     let known = matches!(
         advice,
-        MADV_DONTNEED | MADV_FREE | MADV_NORMAL | MADV_RANDOM | MADV_SEQUENTIAL | MADV_WILLNEED | MADV_MERGEABLE
-            | MADV_UNMERGEABLE | MADV_HUGEPAGE | MADV_NOHUGEPAGE | MADV_DONTDUMP | MADV_DODUMP | MADV_COLD | MADV_PAGEOUT
+        MADV_DONTNEED
+            | MADV_FREE
+            | MADV_NORMAL
+            | MADV_RANDOM
+            | MADV_SEQUENTIAL
+            | MADV_WILLNEED
+            | MADV_MERGEABLE
+            | MADV_UNMERGEABLE
+            | MADV_HUGEPAGE
+            | MADV_NOHUGEPAGE
+            | MADV_DONTDUMP
+            | MADV_DODUMP
+            | MADV_COLD
+            | MADV_PAGEOUT
     );
     if known && len > 0 {
         t.mm().lock().check_mapped(addr, len)?;

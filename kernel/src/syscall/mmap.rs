@@ -31,7 +31,7 @@ pub async fn sys_mmap(t: &Arc<Thread>, addr: u64, len: u64, prot: u32, flags: u3
     }
     let flags = MmapFlags::from_bits_truncate(flags);
     let kind_bits = flags.bits() & 3;
-    if len == 0 || offset % PAGE_SIZE != 0 || kind_bits == 0 {
+    if len == 0 || !offset.is_multiple_of(PAGE_SIZE) || kind_bits == 0 {
         return Err(Errno::EINVAL.into());
     }
     let shared = kind_bits != 2;
@@ -40,7 +40,7 @@ pub async fn sys_mmap(t: &Arc<Thread>, addr: u64, len: u64, prot: u32, flags: u3
         return Err(Errno::ENOMEM.into());
     }
     let fixed = flags.intersects(MmapFlags::MAP_FIXED | MmapFlags::MAP_FIXED_NOREPLACE);
-    if fixed && addr % PAGE_SIZE != 0 {
+    if fixed && !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
     // File contents to copy in, for file mappings.

@@ -351,7 +351,9 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_SETITIMER => setitimer::sys_setitimer(t, a[0] as i32, UserPtr::new(a[1]), UserPtr::new(a[2])),
         SYS_GETITIMER => getitimer::sys_getitimer(t, a[0] as i32, UserPtr::new(a[1])),
         SYS_TIMER_CREATE => timer_create::sys_timer_create(t, a[0] as i32, UserPtr::new(a[1]), a[2]),
-        SYS_TIMER_SETTIME => timer_create::sys_timer_settime(t, a[0] as i32, a[1] as u32, UserPtr::new(a[2]), UserPtr::new(a[3])),
+        SYS_TIMER_SETTIME => {
+            timer_create::sys_timer_settime(t, a[0] as i32, a[1] as u32, UserPtr::new(a[2]), UserPtr::new(a[3]))
+        }
         SYS_TIMER_GETTIME => timer_create::sys_timer_gettime(t, a[0] as i32, UserPtr::new(a[1])),
         SYS_TIMER_GETOVERRUN => timer_create::sys_timer_getoverrun(t, a[0] as i32),
         SYS_TIMER_DELETE => timer_create::sys_timer_delete(t, a[0] as i32),

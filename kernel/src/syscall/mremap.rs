@@ -12,7 +12,7 @@ use crate::proc::Thread;
 /// `mremap(old, old_len, new_len, flags, new_addr)`.
 pub fn sys_mremap(t: &Arc<Thread>, old: u64, old_len: u64, new_len: u64, flags: u32, new_addr: u64) -> SysResult {
     let flags = MremapFlags::from_bits(flags).ok_or(Errno::EINVAL)?;
-    if old % PAGE_SIZE != 0 || new_len == 0 {
+    if !old.is_multiple_of(PAGE_SIZE) || new_len == 0 {
         return Err(Errno::EINVAL.into());
     }
     let page_up = |v: u64| v.checked_add(PAGE_SIZE - 1).map(|x| x & !(PAGE_SIZE - 1)).ok_or(Errno::EINVAL);

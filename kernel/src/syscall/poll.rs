@@ -91,11 +91,12 @@ pub(super) async fn wait_ready<T>(
     timeout: Timeout,
     mut check: impl FnMut() -> Option<T>,
 ) -> Result<Option<T>> {
+    /// A registration that only waits to be woken (the readiness check is `check`).
+    type Registration<'q> = WaitUntil<'q, fn() -> Option<()>>;
     fn never() -> Option<()> {
         None
     }
-    let mut waits: Vec<WaitUntil<'_, fn() -> Option<()>>> =
-        queues.iter().map(|q| q.wait_until(never as fn() -> Option<()>)).collect();
+    let mut waits: Vec<Registration<'_>> = queues.iter().map(|q| q.wait_until(never as fn() -> Option<()>)).collect();
     let mut sleep = match timeout {
         Timeout::Never => None,
         Timeout::Zero => Some(crate::sched::spawner().sleep_until(0)),

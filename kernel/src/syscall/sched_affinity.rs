@@ -19,7 +19,7 @@ fn check_target(t: &Thread, pid: i32) -> kairos_abi::Result<()> {
 /// `sched_getaffinity(pid, len, mask)`: returns the number of bytes written.
 pub fn sys_sched_getaffinity(t: &Arc<Thread>, pid: i32, len: usize, mask: u64) -> SysResult {
     check_target(t, pid)?;
-    if len < 8 || len % 8 != 0 {
+    if len < 8 || !len.is_multiple_of(8) {
         return Err(Errno::EINVAL.into());
     }
     write_bytes(t, mask, &1u64.to_le_bytes())?;

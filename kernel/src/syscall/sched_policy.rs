@@ -9,8 +9,8 @@ use kairos_abi::Errno;
 
 use super::SysResult;
 use super::args::{read_val, write_val};
-use crate::proc::process::{self, Process};
 use crate::proc::Thread;
+use crate::proc::process::{self, Process};
 
 const SCHED_OTHER: i32 = 0;
 const SCHED_FIFO: i32 = 1;

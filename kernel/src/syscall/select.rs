@@ -114,7 +114,14 @@ async fn do_select(t: &Thread, nfds: i32, addrs: [u64; 3], timeout: Timeout) -> 
 }
 
 /// `select(nfds, readfds, writefds, exceptfds, timeout)`.
-pub async fn sys_select(t: &Arc<Thread>, nfds: i32, readfds: u64, writefds: u64, exceptfds: u64, tvp: u64) -> SysResult {
+pub async fn sys_select(
+    t: &Arc<Thread>,
+    nfds: i32,
+    readfds: u64,
+    writefds: u64,
+    exceptfds: u64,
+    tvp: u64,
+) -> SysResult {
     let timeout = if tvp == 0 {
         Timeout::Never
     } else {

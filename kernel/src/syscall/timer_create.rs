@@ -155,7 +155,13 @@ fn remaining(t: &PosixTimer) -> Itimerspec {
 }
 
 /// `timer_settime(id, flags, new, old)`.
-pub fn sys_timer_settime(t: &Arc<Thread>, id: i32, flags: u32, new: UserPtr<Itimerspec>, old: UserPtr<Itimerspec>) -> SysResult {
+pub fn sys_timer_settime(
+    t: &Arc<Thread>,
+    id: i32,
+    flags: u32,
+    new: UserPtr<Itimerspec>,
+    old: UserPtr<Itimerspec>,
+) -> SysResult {
     let spec = new.read(t)?;
     let (value, interval) = (timespec_to_ns(&spec.it_value)?, timespec_to_ns(&spec.it_interval)?);
     let p = &t.process;
@@ -186,7 +192,9 @@ pub fn sys_timer_settime(t: &Arc<Thread>, id: i32, flags: u32, new: UserPtr<Itim
         h.cancel();
     }
     if expiry != 0 {
-        let h = crate::sched::spawner().spawn("posix-timer", run_timer(Arc::downgrade(p), id)).map_err(|_| Errno::EAGAIN)?;
+        let h = crate::sched::spawner()
+            .spawn("posix-timer", run_timer(Arc::downgrade(p), id))
+            .map_err(|_| Errno::EAGAIN)?;
         if let Some(timer) = p.state.lock().timers.get_mut(&id) {
             timer.task = Some(h);
         }
@@ -214,4 +222,3 @@ pub fn sys_timer_delete(t: &Arc<Thread>, id: i32) -> SysResult {
     }
     Ok(0)
 }
-

@@ -9,7 +9,7 @@ use super::layout::KERNEL_VMA;
 pub const MAX_FRAMES: usize = 48;
 
 fn read_checked(addr: u64) -> Option<u64> {
-    if addr % 8 != 0 || addr < KERNEL_VMA.min(super::layout::HHDM_BASE) {
+    if !addr.is_multiple_of(8) || addr < KERNEL_VMA.min(super::layout::HHDM_BASE) {
         return None;
     }
     if !super::paging::is_mapped(addr) || !super::paging::is_mapped(addr + 7) {

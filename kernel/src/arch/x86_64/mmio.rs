@@ -19,7 +19,7 @@ impl Mmio {
 
     /// Reads a 32-bit register at byte offset `off`.
     pub fn read32(&self, off: u64) -> u32 {
-        assert!(off + 4 <= self.len && off % 4 == 0, "MMIO read out of bounds");
+        assert!(off + 4 <= self.len && off.is_multiple_of(4), "MMIO read out of bounds");
         // SAFETY: `map` mapped [base, base+len) to device memory; the offset is in range and
         // aligned, so this is one aligned register access.
         unsafe { core::ptr::read_volatile((self.base + off) as *const u32) }
@@ -27,7 +27,7 @@ impl Mmio {
 
     /// Writes a 32-bit register at byte offset `off`.
     pub fn write32(&self, off: u64, value: u32) {
-        assert!(off + 4 <= self.len && off % 4 == 0, "MMIO write out of bounds");
+        assert!(off + 4 <= self.len && off.is_multiple_of(4), "MMIO write out of bounds");
         // SAFETY: as for `read32`.
         unsafe { core::ptr::write_volatile((self.base + off) as *mut u32, value) }
     }

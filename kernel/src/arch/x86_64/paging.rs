@@ -44,6 +44,10 @@ const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 /// Physical address of the kernel's PML4 (0 before `init`).
 static KERNEL_PML4: AtomicU64 = AtomicU64::new(0);
 
+/// A page table could not be built: no frame was available for an intermediate table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutOfFrames;
+
 /// Where page-table frames come from.
 pub trait FrameSource {
     /// A zeroed 4 KiB frame, or None when memory is exhausted.
@@ -80,19 +84,31 @@ fn next_table(table: u64, virt: u64, level: u32, alloc: Option<&mut dyn FrameSou
 }
 
 /// Maps one 4 KiB page `virt -> phys` in the tables rooted at `pml4`.
-pub fn map_page(pml4: u64, virt: u64, phys_addr: u64, flags: PteFlags, alloc: &mut dyn FrameSource) -> Result<(), ()> {
+pub fn map_page(
+    pml4: u64,
+    virt: u64,
+    phys_addr: u64,
+    flags: PteFlags,
+    alloc: &mut dyn FrameSource,
+) -> Result<(), OutOfFrames> {
     let user = flags.contains(PteFlags::USER);
-    let pdpt = next_table(pml4, virt, 4, Some(alloc), user).ok_or(())?;
-    let pd = next_table(pdpt, virt, 3, Some(alloc), user).ok_or(())?;
-    let pt = next_table(pd, virt, 2, Some(alloc), user).ok_or(())?;
+    let pdpt = next_table(pml4, virt, 4, Some(alloc), user).ok_or(OutOfFrames)?;
+    let pd = next_table(pdpt, virt, 3, Some(alloc), user).ok_or(OutOfFrames)?;
+    let pt = next_table(pd, virt, 2, Some(alloc), user).ok_or(OutOfFrames)?;
     phys::write_u64(entry_addr(pt, index(virt, 1)), phys_addr | (flags | PteFlags::PRESENT).bits());
     Ok(())
 }
 
 /// Maps one 2 MiB page.
-fn map_large(pml4: u64, virt: u64, phys_addr: u64, flags: PteFlags, alloc: &mut dyn FrameSource) -> Result<(), ()> {
-    let pdpt = next_table(pml4, virt, 4, Some(alloc), false).ok_or(())?;
-    let pd = next_table(pdpt, virt, 3, Some(alloc), false).ok_or(())?;
+fn map_large(
+    pml4: u64,
+    virt: u64,
+    phys_addr: u64,
+    flags: PteFlags,
+    alloc: &mut dyn FrameSource,
+) -> Result<(), OutOfFrames> {
+    let pdpt = next_table(pml4, virt, 4, Some(alloc), false).ok_or(OutOfFrames)?;
+    let pd = next_table(pdpt, virt, 3, Some(alloc), false).ok_or(OutOfFrames)?;
     phys::write_u64(entry_addr(pd, index(virt, 2)), phys_addr | (flags | PteFlags::PRESENT | PteFlags::HUGE).bits());
     Ok(())
 }

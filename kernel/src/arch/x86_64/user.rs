@@ -336,9 +336,7 @@ fn save_fpu(fpu: *mut FpuState) {
         // SAFETY: `fpu` points at a live FpuState (an FpuArea allocation, or FPU_OWNER,
         // which FpuArea's Drop clears before freeing); it is 64-byte aligned and
         // FPU_AREA_SIZE covers the XSAVE size of the components enabled in XCR0.
-        unsafe {
-            asm!("xsave64 [{}]", in(reg) fpu, in("eax") u32::MAX, in("edx") u32::MAX, options(nostack))
-        };
+        unsafe { asm!("xsave64 [{}]", in(reg) fpu, in("eax") u32::MAX, in("edx") u32::MAX, options(nostack)) };
     } else {
         // SAFETY: as above; a 512-byte, 16-byte aligned FXSAVE area.
         unsafe { asm!("fxsave64 [{}]", in(reg) fpu, options(nostack)) };
