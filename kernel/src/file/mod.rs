@@ -212,20 +212,16 @@ impl File {
         }
     }
 
-    /// Readiness for poll/select.
+    /// Readiness for poll/select. Regular files and memory devices are always ready
+    /// (Linux's DEFAULT_POLLMASK, whatever the access mode); pipes and ttys report their state.
     pub fn poll(&self) -> PollEvents {
-        let mut ev = match &self.kind {
-            FileKind::Inode(_) | FileKind::Mem(_) => PollEvents::POLLIN | PollEvents::POLLOUT,
+        match &self.kind {
+            FileKind::Inode(_) | FileKind::Mem(_) => {
+                PollEvents::POLLIN | PollEvents::POLLOUT | PollEvents::POLLRDNORM | PollEvents::POLLWRNORM
+            }
             FileKind::Tty(tty) => tty.poll(),
             FileKind::Pipe(p, end) => p.poll(*end),
-        };
-        if !self.readable() {
-            ev.remove(PollEvents::POLLIN | PollEvents::POLLRDNORM);
         }
-        if !self.writable() {
-            ev.remove(PollEvents::POLLOUT | PollEvents::POLLWRNORM);
-        }
-        ev
     }
 
     /// The queue woken when readiness may have changed (None: always ready).

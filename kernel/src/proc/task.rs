@@ -25,8 +25,11 @@ use crate::arch::{apic, cpu};
 use crate::mm::vm::{Access, FaultError};
 use crate::sched::{self, trace_kind};
 
-/// Longest time a thread runs in user mode before it yields to other tasks.
+/// Longest time a thread runs (in user mode or in syscalls that complete at once) before it
+/// yields to other tasks.
 const TIME_SLICE_NS: u64 = 10_000_000;
+/// A syscall that took longer than this is taken to have slept.
+const BLOCKED_NS: u64 = 1_000_000;
 
 /// Starts `thread` as a new executor task with the given initial context.
 pub fn spawn(thread: Arc<Thread>, ctx: alloc::boxed::Box<UserContext>) -> kairos_abi::Result<()> {
@@ -51,9 +54,17 @@ pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>)
     t.ctx_addr.store(&*ctx as *const UserContext as u64, Ordering::Relaxed);
     crate::debug::update(&t);
     let tid = u64::from(t.tid);
+    // Start of the thread's current time slice: a thread whose traps all complete at once
+    // (a loop of non-blocking syscalls) must still let other tasks run.
+    let mut slice_start = crate::time::now_ns();
     loop {
         if t.is_exiting() {
             break;
+        }
+        let now = crate::time::now_ns();
+        if now.saturating_sub(slice_start) >= TIME_SLICE_NS {
+            yield_now().await;
+            slice_start = crate::time::now_ns();
         }
         let mm = t.mm();
         if mm.lock().activate() {
@@ -79,6 +90,10 @@ pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>)
             let sys_ns = crate::time::now_ns().saturating_sub(k0);
             t.process.cpu_ns.1.fetch_add(sys_ns, Ordering::Relaxed);
             crate::syscall::charge_cpu(&t.process, 0, sys_ns);
+            if sys_ns > BLOCKED_NS {
+                // The call most likely slept: others ran meanwhile, so a new slice begins.
+                slice_start = crate::time::now_ns();
+            }
         } else if vector >= 32 {
             if vector != u64::from(SPURIOUS_VECTOR) {
                 crate::irq::handle_irq(vector as u8);
@@ -87,6 +102,7 @@ pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>)
             cpu::enable_interrupts();
             if vector == u64::from(TIMER_VECTOR) {
                 yield_now().await; // preemption
+                slice_start = crate::time::now_ns();
             }
         } else {
             let cr2 = cpu::read_cr2();

@@ -4,7 +4,6 @@
 //! writing to a read-only mount is EROFS.
 
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 
 use kairos_abi::Errno;
 use kairos_abi::at::{AT_EACCESS, AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW};
@@ -36,7 +35,7 @@ pub async fn sys_faccessat2(t: &Arc<Thread>, dirfd: Fd, path: u64, mode: u32, fl
     let cred = {
         let st = t.process.state.lock();
         let which = if flags & AT_EACCESS != 0 { 1 } else { 0 };
-        Credentials { fsuid: st.uid[which], fsgid: st.gid[which], groups: Vec::new() }
+        Credentials { fsuid: st.uid[which], fsgid: st.gid[which], groups: st.groups.clone() }
     };
     let mut want = Access::empty();
     want.set(Access::READ, mode & R_OK != 0);

@@ -13,29 +13,23 @@ use kairos_fs::vfs::{Inode, SetAttr};
 
 use super::SysResult;
 use super::args::Fd;
-use super::openat::{file_inode, lookup_at};
+use super::openat::{credentials, file_inode, lookup_at};
 use super::read::io_file;
 use crate::fsctx::vfs;
 use crate::proc::Thread;
-
-/// The caller's effective uid and gid.
-fn effective_ids(t: &Thread) -> (u32, u32) {
-    let st = t.process.state.lock();
-    (st.uid[1], st.gid[1])
-}
 
 /// Sets the permission bits of `inode` to `mode & 07777`.
 fn chmod_inode(t: &Thread, inode: &dyn Inode, mode: u32) -> Result<()> {
     if vfs().is_read_only(inode) {
         return Err(Errno::EROFS.into());
     }
-    let (euid, egid) = effective_ids(t);
+    let cred = credentials(t);
     let meta = inode.metadata();
-    if euid != 0 && euid != meta.uid {
+    if cred.fsuid != 0 && cred.fsuid != meta.uid {
         return Err(Errno::EPERM.into());
     }
     let mut mode = mode & 0o7777;
-    if euid != 0 && egid != meta.gid {
+    if cred.fsuid != 0 && !cred.in_group(meta.gid) {
         mode &= !S_ISGID;
     }
     inode.setattr(&SetAttr { mode: Some(mode), ..SetAttr::default() })
@@ -46,14 +40,14 @@ fn chown_inode(t: &Thread, inode: &dyn Inode, uid: u32, gid: u32) -> Result<()> 
     if vfs().is_read_only(inode) {
         return Err(Errno::EROFS.into());
     }
-    let (euid, egid) = effective_ids(t);
+    let cred = credentials(t);
     let meta = inode.metadata();
     let uid = (uid != u32::MAX).then_some(uid);
     let gid = (gid != u32::MAX).then_some(gid);
-    if euid != 0 {
-        let owner = euid == meta.uid;
+    if cred.fsuid != 0 {
+        let owner = cred.fsuid == meta.uid;
         let uid_ok = uid.is_none_or(|u| owner && u == meta.uid);
-        let gid_ok = gid.is_none_or(|g| owner && (g == meta.gid || g == egid));
+        let gid_ok = gid.is_none_or(|g| owner && (g == meta.gid || cred.in_group(g)));
         if !uid_ok || !gid_ok {
             return Err(Errno::EPERM.into());
         }

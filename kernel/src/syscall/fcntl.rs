@@ -12,8 +12,10 @@
 //! returns `ERESTARTNOINTR`, which makes signal delivery re-issue the call after running any
 //! handler — a polling wait that is correct but busy.
 //!
-//! Open-file-description locks, leases, `F_NOTIFY`, signal-driven I/O and seals are not
-//! implemented: those commands fail with EINVAL (logged once each).
+//! Not implemented: open-file-description locks, leases, `F_NOTIFY` and signal-driven I/O.
+//! `F_GETOWN`/`F_GETSIG` report none (0) and `F_GETLEASE` reports `F_UNLCK`; the other
+//! commands fail with EINVAL (logged once each). Seals are EINVAL, as for any file that is
+//! not a memfd.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;

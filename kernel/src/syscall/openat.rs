@@ -11,7 +11,6 @@
 use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::sync::{Arc, Weak};
-use alloc::vec::Vec;
 
 use kairos_abi::at::AT_FDCWD;
 use kairos_abi::flags::{OpenFlags, S_IFCHR, S_IFIFO};
@@ -33,10 +32,10 @@ use crate::proc::Thread;
 /// The `__O_TMPFILE` bit alone (`O_TMPFILE` also contains `O_DIRECTORY`).
 const O_TMPFILE_BIT: u32 = 0o20000000;
 
-/// The credentials path operations run with: the caller's effective ids.
+/// The credentials path operations run with: the filesystem ids and groups of the caller
+/// (kept in step with its process by the set*id calls).
 pub(super) fn credentials(t: &Thread) -> Credentials {
-    let st = t.process.state.lock();
-    Credentials { fsuid: st.uid[1], fsgid: st.gid[1], groups: Vec::new() }
+    t.fs().lock().cred.clone()
 }
 
 /// Everything one path resolution needs, copied out of the thread's locked state so it can
@@ -56,10 +55,10 @@ impl PathAt {
         if path.is_empty() {
             return Err(Errno::ENOENT.into());
         }
-        let (root, cwd, umask) = {
+        let (root, cwd, umask, cred) = {
             let fs = t.fs();
             let fs = fs.lock();
-            (fs.root.clone(), fs.cwd.clone(), fs.umask)
+            (fs.root.clone(), fs.cwd.clone(), fs.umask, fs.cred.clone())
         };
         let start = if path.starts_with('/') || dirfd.0 == AT_FDCWD {
             cwd
@@ -70,7 +69,7 @@ impl PathAt {
             }
             dir
         };
-        Ok(PathAt { root, start, cred: credentials(t), umask })
+        Ok(PathAt { root, start, cred, umask })
     }
 
     /// The VFS resolution context.
@@ -169,8 +168,7 @@ pub async fn sys_openat(t: &Arc<Thread>, dirfd: Fd, path: u64, flags: u32, mode:
     }
     // Linux reserves the descriptor before the walk: EMFILE wins and nothing is created.
     check_free_slot(t)?;
-    let mode =
-        if flags.intersects(OpenFlags::O_CREAT) || flags.bits() & O_TMPFILE_BIT != 0 { mode & 0o7777 } else { 0 };
+    let mode = if flags.contains(OpenFlags::O_CREAT) || flags.bits() & O_TMPFILE_BIT != 0 { mode & 0o7777 } else { 0 };
     let at = PathAt::new(t, dirfd, &path)?;
     let (inode, _created) = vfs().open(&at.cx(), &path, flags, mode).await?;
     let file = if inode.file_type() == FileType::Fifo && !flags.contains(OpenFlags::O_PATH) {

@@ -21,7 +21,7 @@ use crate::mm::vm::VmProt;
 use crate::proc::Thread;
 
 /// Most bytes one call transfers (Linux's `MAX_RW_COUNT`); larger requests are clamped.
-pub(super) const MAX_RW_COUNT: usize = 0x7fff_f000;
+const MAX_RW_COUNT: usize = 0x7fff_f000;
 
 /// Size of one step through the kernel bounce buffer.
 pub(super) const STEP: usize = 64 * 1024;
