@@ -37,7 +37,7 @@ import build as userland  # noqa: E402
 import cpio  # noqa: E402
 import kairos_qemu  # noqa: E402
 
-OUTDIR = os.path.join(ROOT, "target", "contract")
+OUTDIR = os.environ.get("KAIROS_CONTRACT_OUT", os.path.join(ROOT, "target", "contract"))
 LIST = "etc/contract.list"
 PER_PROGRAM_TIMEOUT = 20  # seconds, enforced by the runner inside the guest
 STATUS_RE = re.compile(r"contract-status:\s*(\d+)")

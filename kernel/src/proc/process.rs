@@ -143,6 +143,8 @@ pub struct Process {
     pub child_wait: WaitQueue,
     /// Woken when this process is continued or killed while stopped.
     pub stop_wait: WaitQueue,
+    /// Woken whenever a signal is generated for the process or one of its threads (signalfd).
+    pub signal_event: Arc<WaitQueue>,
     /// Command name (`comm`, 15 bytes max).
     pub comm: spin::Mutex<String>,
     /// CPU time used by the process's threads (user, system) in ns.
@@ -327,6 +329,7 @@ impl Process {
             pending: spin::Mutex::new(PendingSignals::default()),
             child_wait: WaitQueue::new(),
             stop_wait: WaitQueue::new(),
+            signal_event: Arc::new(WaitQueue::new()),
             comm: spin::Mutex::new(String::new()),
             cpu_ns: (AtomicU64::new(0), AtomicU64::new(0)),
             start_ns: crate::time::now_ns(),
@@ -371,7 +374,7 @@ pub struct ThreadResources {
 }
 
 /// A disabled alternate signal stack.
-pub const NO_ALTSTACK: StackT = StackT { ss_sp: 0, ss_flags: kairos_abi::signal::SS_DISABLE, _pad: 0, ss_size: 0 };
+pub const NO_ALTSTACK: StackT = StackT { ss_sp: 0, ss_flags: 0, _pad: 0, ss_size: 0 };
 
 impl Thread {
     /// A new thread of `process` (not yet registered or running).

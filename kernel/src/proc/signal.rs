@@ -111,6 +111,33 @@ pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
     for t in &threads {
         t.signal_wait.wake_all();
     }
+    p.signal_event.wake_all();
+}
+
+/// Linux's RLIMIT_SIGPENDING rule: queued signals are counted per real user; beyond the
+/// limit a real-time signal that does not come from kill() fails with EAGAIN (others are
+/// still sent).
+pub fn queue_check(target: &Arc<Process>, info: &SigInfo) -> kairos_abi::Result<()> {
+    let s = info.signo as u32;
+    if !sig::is_realtime(s) || info.code == sig::SI_USER {
+        return Ok(());
+    }
+    let uid = target.state.lock().uid[0];
+    let limit = target.state.lock().rlimits[11].0;
+    let mut queued = 0u64;
+    for p in super::process::all_processes() {
+        if p.state.lock().uid[0] != uid {
+            continue;
+        }
+        queued += p.pending.lock().queue.len() as u64;
+        for th in p.threads() {
+            queued += th.pending.lock().queue.len() as u64;
+        }
+    }
+    if queued >= limit {
+        return Err(kairos_abi::Errno::EAGAIN.into());
+    }
+    Ok(())
 }
 
 /// Sends a signal to every process of a process group; returns how many got it.
@@ -150,6 +177,7 @@ pub fn send_to_thread(t: &Arc<Thread>, info: SigInfo) {
         return;
     }
     t.signal_wait.wake_all();
+    p.signal_event.wake_all();
 }
 
 /// A synchronous fault signal (SIGSEGV, SIGILL, …): if the thread blocks or ignores it, the
@@ -214,7 +242,8 @@ pub fn notify_parent(p: &Arc<Process>, code: i32, status: i32) {
         );
         let signo = if is_stop_event { sig::SIGCHLD } else { p.state.lock().exit_signal };
         if signo != 0 {
-            let mut info = SigInfo::chld(code, p.pid, 0, status, utime, stime);
+            let uid = p.state.lock().uid[0];
+            let mut info = SigInfo::chld(code, p.pid, uid, status, utime, stime);
             info.signo = signo as i32;
             send_to_process(&parent, info);
         }
@@ -255,6 +284,11 @@ pub async fn interrupted(t: &Thread) {
     t.signal_wait.wait_until(|| has_interruption(t).then_some(())).await
 }
 
+/// Is a signal of `set` pending for `t` (its own or its process's)?
+pub fn peek_in(t: &Thread, set: SigSet) -> bool {
+    !t.pending.lock().set.union(t.process.pending.lock().set).intersection(set).is_empty()
+}
+
 /// Takes the next pending signal of `t` that is *in* `set` (for `rt_sigtimedwait`).
 pub fn dequeue_from(t: &Thread, set: SigSet) -> Option<SigInfo> {
     let blocked_outside = set.complement();
@@ -267,15 +301,23 @@ fn dequeue(t: &Thread) -> Option<SigInfo> {
 }
 
 fn dequeue_masked(t: &Thread, mask: SigSet) -> Option<SigInfo> {
-    {
+    let taken = {
         let mut own = t.pending.lock();
-        if let Some(s) = own.set.difference(mask).next_to_deliver() {
-            return own.take(s);
+        match own.set.difference(mask).next_to_deliver() {
+            Some(s) => own.take(s),
+            None => {
+                drop(own);
+                let mut shared = t.process.pending.lock();
+                let s = shared.set.difference(mask).next_to_deliver()?;
+                shared.take(s)
+            }
         }
+    };
+    let mut info = taken?;
+    if info.code == sig::SI_TIMER {
+        crate::syscall::timer_delivered(&t.process, &mut info);
     }
-    let mut shared = t.process.pending.lock();
-    let s = shared.set.difference(mask).next_to_deliver()?;
-    shared.take(s)
+    Some(info)
 }
 
 /// Is the process group of `p` orphaned (no member has a parent in another group of the
@@ -425,7 +467,8 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) {
             *mask = mask.difference(SigSet::UNBLOCKABLE);
         }
         if action.sa_flags().contains(SaFlags::SA_RESETHAND) {
-            t.sighand().lock().actions[(s - 1) as usize] = SigAction::DEFAULT;
+            // Linux resets only the handler; the flags stay as they were.
+            t.sighand().lock().actions[(s - 1) as usize].handler = sig::SIG_DFL;
         }
         handler_ran = true;
     }
@@ -457,11 +500,7 @@ fn setup_frame(
     let alt = *t.altstack.lock();
     let on_alt = on_altstack(&alt, ctx.regs.rsp);
     let mut sp = ctx.regs.rsp;
-    if action.sa_flags().contains(SaFlags::SA_ONSTACK)
-        && alt.ss_flags & sig::SS_DISABLE == 0
-        && alt.ss_size > 0
-        && !on_alt
-    {
+    if action.sa_flags().contains(SaFlags::SA_ONSTACK) && alt.ss_size > 0 && !on_alt {
         sp = alt.ss_sp + alt.ss_size;
     } else {
         sp -= RED_ZONE;
@@ -490,7 +529,7 @@ fn setup_frame(
         uc: UContext {
             uc_flags: if xsave { sig::UC_FP_XSTATE } else { 0 } | sig::UC_SIGCONTEXT_SS | sig::UC_STRICT_RESTORE_SS,
             uc_link: 0,
-            uc_stack: StackT2::current(&alt, on_alt),
+            uc_stack: alt,
             uc_mcontext: SigContext {
                 r8: r.r8,
                 r9: r.r9,
@@ -548,7 +587,7 @@ fn setup_frame(
     ctx.force_iret = true;
     if alt.ss_flags & sig::SS_AUTODISARM != 0 && action.sa_flags().contains(SaFlags::SA_ONSTACK) {
         let mut a = t.altstack.lock();
-        a.ss_flags = sig::SS_DISABLE;
+        a.ss_flags = 0;
         a.ss_sp = 0;
         a.ss_size = 0;
     }
@@ -557,20 +596,19 @@ fn setup_frame(
 
 /// Is `sp` inside the (enabled) alternate stack?
 pub fn on_altstack(alt: &sig::StackT, sp: u64) -> bool {
-    alt.ss_flags & sig::SS_DISABLE == 0 && alt.ss_size > 0 && sp.wrapping_sub(alt.ss_sp) < alt.ss_size
+    alt.ss_size > 0 && sp.wrapping_sub(alt.ss_sp) < alt.ss_size
 }
 
-/// `uc_stack` as Linux fills it: the alternate stack settings with SS_ONSTACK if in use.
-struct StackT2;
-
-impl StackT2 {
-    fn current(alt: &sig::StackT, on_alt: bool) -> sig::StackT {
-        let mut s = *alt;
-        if on_alt {
-            s.ss_flags |= sig::SS_ONSTACK;
-        }
-        s
-    }
+/// The `ss_flags` that `sigaltstack` reports: the stack's state plus SS_AUTODISARM if set.
+pub fn altstack_flags(alt: &sig::StackT, sp: u64) -> i32 {
+    let state = if alt.ss_size == 0 {
+        sig::SS_DISABLE
+    } else if on_altstack(alt, sp) {
+        sig::SS_ONSTACK
+    } else {
+        0
+    };
+    state | (alt.ss_flags & sig::SS_AUTODISARM)
 }
 
 /// `rt_sigreturn`: restores the context saved by `setup_frame`.
@@ -616,13 +654,17 @@ pub fn sigreturn(t: &Arc<Thread>, ctx: &mut UserContext) -> Result<()> {
         ctx.fpu.write(&fp);
     }
     *t.sigmask.lock() = uc.uc_sigmask.difference(SigSet::UNBLOCKABLE);
-    // Restore the alternate stack unless it is in use.
+    // Restore the alternate stack as `sigaltstack` would — which refuses (silently here)
+    // while running on it, as Linux's restore_altstack does.
     let mut alt = t.altstack.lock();
-    let new = uc.uc_stack;
-    if new.ss_flags & sig::SS_DISABLE != 0 {
-        *alt = sig::StackT { ss_sp: 0, ss_flags: sig::SS_DISABLE, ss_size: 0, ..*alt };
-    } else if new.ss_size >= sig::MINSIGSTKSZ as u64 {
-        *alt = sig::StackT { ss_flags: new.ss_flags & !sig::SS_ONSTACK, ..new };
+    if !on_altstack(&alt, uc_addr) {
+        let new = uc.uc_stack;
+        let mode = new.ss_flags & !sig::SS_AUTODISARM;
+        if mode == sig::SS_DISABLE {
+            *alt = sig::StackT { ss_sp: 0, ss_flags: new.ss_flags, _pad: 0, ss_size: 0 };
+        } else if (mode == 0 || mode == sig::SS_ONSTACK) && new.ss_size >= sig::MINSIGSTKSZ as u64 {
+            *alt = sig::StackT { ss_sp: new.ss_sp, ss_flags: new.ss_flags & sig::SS_AUTODISARM, _pad: 0, ss_size: new.ss_size };
+        }
     }
     ctx.orig_rax = u64::MAX;
     ctx.force_iret = true;

@@ -32,7 +32,14 @@ pub async fn sys_clock_nanosleep(
                 now.saturating_add(ns)
             }
         }
-        CLOCK_PROCESS_CPUTIME_ID | CLOCK_THREAD_CPUTIME_ID => return Err(Errno::EINVAL.into()),
+        // Known clocks that cannot be slept on: EOPNOTSUPP, as Linux.
+        CLOCK_THREAD_CPUTIME_ID | CLOCK_MONOTONIC_RAW | CLOCK_MONOTONIC_COARSE | CLOCK_REALTIME_COARSE => {
+            return Err(Errno::EOPNOTSUPP.into());
+        }
+        CLOCK_PROCESS_CPUTIME_ID => {
+            log::warn!(target: "syscall", "clock_nanosleep on CLOCK_PROCESS_CPUTIME_ID is not supported");
+            return Err(Errno::EOPNOTSUPP.into());
+        }
         _ => return Err(Errno::EINVAL.into()),
     };
     // Absolute sleeps never report a remaining time and restart transparently.

@@ -70,7 +70,9 @@ pub fn sys_tgkill(t: &Arc<Thread>, tgid: i32, tid: i32, sig: u32) -> SysResult {
     if sig != 0 {
         let uid = t.process.state.lock().uid[0];
         sched::trace(trace_kind::SIGNAL_GENERATE, u64::from(target.tid), u64::from(sig), u64::from(t.process.pid));
-        signal::send_to_thread(&target, SigInfo::tkill(sig, t.process.pid, uid));
+        let info = SigInfo::tkill(sig, t.process.pid, uid);
+        signal::queue_check(&target.process, &info)?;
+        signal::send_to_thread(&target, info);
     }
     Ok(0)
 }

@@ -24,6 +24,7 @@ pub fn sys_lseek(t: &Arc<Thread>, fd: Fd, offset: i64, whence: u32) -> SysResult
     let whence = whence as i32;
     let pos = match &file.kind {
         FileKind::Tty(_) | FileKind::Pipe(..) => return Err(Errno::ESPIPE.into()),
+        FileKind::SignalFd(_) | FileKind::Epoll(_) => return Err(Errno::ESPIPE.into()),
         FileKind::Mem(MemDevice::Random) => file.offset() as i64,
         FileKind::Mem(_) => 0,
         FileKind::Inode(inode) => seek_inode(&file, &**inode, offset, whence)?,

@@ -6,7 +6,7 @@ pub mod args;
 
 pub use execve::exec_program;
 pub use setitimer::charge_cpu;
-pub use timer_create::Timers;
+pub use timer_create::{Timers, timer_delivered};
 
 mod access;
 mod alarm;
@@ -20,6 +20,7 @@ mod clock_nanosleep;
 mod clone;
 mod close;
 mod dup;
+mod epoll;
 mod execve;
 mod exit;
 mod fcntl;
@@ -75,6 +76,7 @@ mod setitimer;
 mod setpgid;
 mod setsid;
 mod sigaltstack;
+mod signalfd;
 mod stat;
 mod statx;
 mod symlink;
@@ -335,6 +337,14 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_RT_TGSIGQUEUEINFO => {
             rt_sigqueueinfo::sys_rt_tgsigqueueinfo(t, a[0] as i32, a[1] as i32, a[2] as u32, UserPtr::new(a[3]))
         }
+        SYS_SIGNALFD => signalfd::sys_signalfd4(t, fd(0), UserPtr::new(a[1]), a[2] as usize, 0),
+        SYS_SIGNALFD4 => signalfd::sys_signalfd4(t, fd(0), UserPtr::new(a[1]), a[2] as usize, a[3] as u32),
+        SYS_EPOLL_CREATE => epoll::sys_epoll_create(t, a[0] as i32),
+        SYS_EPOLL_CREATE1 => epoll::sys_epoll_create1(t, a[0] as u32),
+        SYS_EPOLL_CTL => epoll::sys_epoll_ctl(t, fd(0), a[1] as i32, fd(2), a[3]),
+        SYS_EPOLL_WAIT => epoll::sys_epoll_wait(t, fd(0), a[1], a[2] as i32, a[3] as i32).await,
+        SYS_EPOLL_PWAIT => epoll::sys_epoll_pwait(t, fd(0), a[1], a[2] as i32, a[3] as i32, a[4], a[5] as usize).await,
+        SYS_EPOLL_PWAIT2 => epoll::sys_epoll_pwait2(t, fd(0), a[1], a[2] as i32, a[3], a[4], a[5] as usize).await,
         SYS_SIGALTSTACK => sigaltstack::sys_sigaltstack(t, ctx, UserPtr::new(a[0]), UserPtr::new(a[1])),
 
         SYS_CLOCK_GETTIME => clock_gettime::sys_clock_gettime(t, a[0] as i32, UserPtr::new(a[1])),

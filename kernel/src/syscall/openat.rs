@@ -97,6 +97,8 @@ pub(super) fn file_inode(t: &Thread, file: &File) -> Arc<dyn Inode> {
             };
             AnonInode::new(t, S_IFCHR | 0o666, makedev(1, minor))
         }
+        // anon_inode files: mode 0600, no type bits, as Linux reports them.
+        FileKind::SignalFd(_) | FileKind::Epoll(_) => AnonInode::new(t, 0o600, 0),
     }
 }
 

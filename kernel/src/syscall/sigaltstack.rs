@@ -15,13 +15,7 @@ pub fn sys_sigaltstack(t: &Arc<Thread>, ctx: &UserContext, ss: UserPtr<StackT>, 
     let cur = *t.altstack.lock();
     let on = signal::on_altstack(&cur, ctx.regs.rsp);
     let new = ss.read_opt(t)?;
-    let mut report = cur;
-    if on {
-        report.ss_flags |= SS_ONSTACK;
-    }
-    if cur.ss_flags & SS_DISABLE != 0 {
-        report = StackT { ss_sp: 0, ss_flags: SS_DISABLE, _pad: 0, ss_size: 0 };
-    }
+    let report = StackT { ss_sp: cur.ss_sp, ss_flags: signal::altstack_flags(&cur, ctx.regs.rsp), _pad: 0, ss_size: cur.ss_size };
     old.write_opt(t, &report)?;
     if let Some(n) = new {
         if on {
@@ -32,7 +26,7 @@ pub fn sys_sigaltstack(t: &Arc<Thread>, ctx: &UserContext, ss: UserPtr<StackT>, 
             return Err(Errno::EINVAL.into());
         }
         if mode == SS_DISABLE {
-            *t.altstack.lock() = StackT { ss_sp: 0, ss_flags: SS_DISABLE, _pad: 0, ss_size: 0 };
+            *t.altstack.lock() = StackT { ss_sp: 0, ss_flags: n.ss_flags, _pad: 0, ss_size: 0 };
         } else {
             if n.ss_size < MINSIGSTKSZ as u64 {
                 return Err(Errno::ENOMEM.into());

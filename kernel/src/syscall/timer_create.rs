@@ -1,7 +1,9 @@
 //! POSIX per-process timers: `timer_create`, `timer_settime`, `timer_gettime`,
 //! `timer_getoverrun`, `timer_delete`. Each armed timer is a kernel task sleeping until its
-//! next expiry; on expiry it queues the timer's signal (SI_TIMER, with overrun counting while
-//! the previous one is still pending) to the process or, with SIGEV_THREAD_ID, to one thread.
+//! next expiry; on expiry it queues the timer's signal (SI_TIMER) to the process or, with
+//! SIGEV_THREAD_ID, to one thread. As on Linux, a periodic timer whose signal is queued stops
+//! until the signal is dequeued; [`timer_delivered`] then counts the missed periods as the
+//! overrun (put into the siginfo) and re-arms it.
 
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
@@ -34,8 +36,8 @@ pub struct PosixTimer {
     /// Next expiry (monotonic ns) and interval; 0 = disarmed.
     expiry: u64,
     interval: u64,
-    /// Expirations not delivered because the previous signal was still pending.
-    pending_overrun: i32,
+    /// Its signal is queued and not yet delivered (the timer waits for the delivery).
+    queued: bool,
     /// Overrun reported by timer_getoverrun (of the last delivered expiry).
     overrun: i32,
     /// The task that fires it.
@@ -44,13 +46,6 @@ pub struct PosixTimer {
 
 /// A process's timers by id.
 pub type Timers = BTreeMap<i32, PosixTimer>;
-
-fn is_pending(p: &Process, notify: Notify, signo: u32) -> bool {
-    match notify {
-        Notify::Thread(_, tid) => process::find_thread(tid).is_some_and(|t| t.pending.lock().set.contains(signo)),
-        _ => p.pending.lock().set.contains(signo),
-    }
-}
 
 async fn run_timer(process: Weak<Process>, id: i32) {
     let spawner = crate::sched::spawner().clone();
@@ -63,36 +58,88 @@ async fn run_timer(process: Weak<Process>, id: i32) {
         }
         spawner.sleep_until(deadline).await;
         let Some(p) = process.upgrade() else { return };
-        let fire = {
+        let (notify, value) = {
             let mut st = p.state.lock();
             let Some(t) = st.timers.get_mut(&id) else { return };
-            let fire = (t.notify, t.value, t.pending_overrun);
-            t.expiry = if t.interval > 0 { t.expiry + t.interval } else { 0 };
-            fire
+            if t.interval == 0 {
+                t.expiry = 0;
+            }
+            (t.notify, t.value)
         };
-        let (notify, value, overrun) = fire;
         let signo = match notify {
-            Notify::None => 0,
+            Notify::None => {
+                // Nothing to deliver: a periodic timer just keeps counting.
+                if let Some(t) = p.state.lock().timers.get_mut(&id) {
+                    if t.interval > 0 {
+                        t.expiry += t.interval;
+                        continue;
+                    }
+                }
+                return;
+            }
             Notify::Process(s) | Notify::Thread(s, _) => s,
         };
-        if signo != 0 {
-            if is_pending(&p, notify, signo) {
-                if let Some(t) = p.state.lock().timers.get_mut(&id) {
-                    t.pending_overrun = t.pending_overrun.saturating_add(1);
+        if let Some(t) = p.state.lock().timers.get_mut(&id) {
+            t.queued = true;
+        }
+        let info = SigInfo::timer(signo, id, 0, value);
+        let sent = match notify {
+            Notify::Thread(_, tid) => match process::find_thread(tid) {
+                Some(th) => {
+                    signal::send_to_thread(&th, info);
+                    th.pending.lock().set.contains(signo)
                 }
-            } else {
-                if let Some(t) = p.state.lock().timers.get_mut(&id) {
-                    t.overrun = overrun;
-                    t.pending_overrun = 0;
-                }
-                let info = SigInfo::timer(signo, id, overrun, value);
-                match notify {
-                    Notify::Thread(_, tid) => {
-                        if let Some(th) = process::find_thread(tid) {
-                            signal::send_to_thread(&th, info);
-                        }
-                    }
-                    _ => signal::send_to_process(&p, info),
+                None => false,
+            },
+            _ => {
+                signal::send_to_process(&p, info);
+                p.pending.lock().set.contains(signo)
+            }
+        };
+        let mut st = p.state.lock();
+        let Some(t) = st.timers.get_mut(&id) else { return };
+        if sent && t.interval > 0 {
+            // Re-armed by `timer_delivered` when the signal is taken.
+            return;
+        }
+        t.queued = false;
+        if t.interval == 0 {
+            return;
+        }
+        // The signal was discarded (ignored): keep the period going.
+        t.expiry += t.interval;
+    }
+}
+
+/// Called when a SI_TIMER signal is dequeued: fills in the overrun (periods missed while it
+/// was queued) and re-arms a periodic timer.
+pub fn timer_delivered(p: &Arc<Process>, info: &mut SigInfo) {
+    let id = info.timerid();
+    let rearm = {
+        let mut st = p.state.lock();
+        let Some(t) = st.timers.get_mut(&id) else { return };
+        if !t.queued {
+            return;
+        }
+        t.queued = false;
+        if t.interval == 0 || t.expiry == 0 {
+            t.overrun = 0;
+            false
+        } else {
+            let now = crate::time::now_ns();
+            let missed = now.saturating_sub(t.expiry) / t.interval;
+            t.overrun = i32::try_from(missed).unwrap_or(i32::MAX);
+            t.expiry += (missed + 1) * t.interval;
+            true
+        }
+    };
+    let overrun = p.state.lock().timers.get(&id).map_or(0, |t| t.overrun);
+    info.write_u32(kairos_abi::signal::si_offset::OVERRUN, overrun as u32);
+    if rearm {
+        if let Ok(h) = crate::sched::spawner().spawn("posix-timer", run_timer(Arc::downgrade(p), id)) {
+            if let Some(t) = p.state.lock().timers.get_mut(&id) {
+                if let Some(old) = t.task.replace(h) {
+                    old.cancel();
                 }
             }
         }
@@ -141,7 +188,7 @@ pub fn sys_timer_create(t: &Arc<Thread>, clock: i32, sevp: UserPtr<SigEvent>, id
     write_val(t, idp, &id)?;
     st.timers.insert(
         id,
-        PosixTimer { clock, notify, value, expiry: 0, interval: 0, pending_overrun: 0, overrun: 0, task: None },
+        PosixTimer { clock, notify, value, expiry: 0, interval: 0, queued: false, overrun: 0, task: None },
     );
     Ok(0)
 }
@@ -185,7 +232,7 @@ pub fn sys_timer_settime(
         let timer = st.timers.get_mut(&id).ok_or(Errno::EINVAL)?;
         timer.expiry = expiry;
         timer.interval = if expiry == 0 { 0 } else { interval };
-        timer.pending_overrun = 0;
+        timer.queued = false;
         timer.task.take()
     };
     if let Some(h) = old_task {
