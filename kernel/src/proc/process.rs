@@ -374,7 +374,7 @@ pub struct ThreadResources {
 }
 
 /// A disabled alternate signal stack.
-pub const NO_ALTSTACK: StackT = StackT { ss_sp: 0, ss_flags: 0, _pad: 0, ss_size: 0 };
+pub const NO_ALTSTACK: StackT = StackT { ss_sp: 0, ss_flags: kairos_abi::signal::SS_DISABLE, _pad: 0, ss_size: 0 };
 
 impl Thread {
     /// A new thread of `process` (not yet registered or running).

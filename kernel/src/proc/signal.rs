@@ -114,16 +114,19 @@ pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
     p.signal_event.wake_all();
 }
 
-/// Linux's RLIMIT_SIGPENDING rule: queued signals are counted per real user; beyond the
-/// limit a real-time signal that does not come from kill() fails with EAGAIN (others are
-/// still sent).
-pub fn queue_check(target: &Arc<Process>, info: &SigInfo) -> kairos_abi::Result<()> {
+/// Linux's RLIMIT_SIGPENDING rule: queued signals are counted per real user. Signals from
+/// kill() (SI_USER) are always queued. Beyond the limit, other real-time signals fail with
+/// EAGAIN, and other standard signals are still sent but lose their information (they
+/// arrive as SI_USER from pid 0). Returns the siginfo to send.
+pub fn queue_check(target: &Arc<Process>, info: &SigInfo) -> kairos_abi::Result<SigInfo> {
     let s = info.signo as u32;
-    if !sig::is_realtime(s) || info.code == sig::SI_USER {
-        return Ok(());
+    if info.code == sig::SI_USER {
+        return Ok(*info);
     }
-    let uid = target.state.lock().uid[0];
-    let limit = target.state.lock().rlimits[11].0;
+    let (uid, limit) = {
+        let st = target.state.lock();
+        (st.uid[0], st.rlimits[11].0)
+    };
     let mut queued = 0u64;
     for p in super::process::all_processes() {
         if p.state.lock().uid[0] != uid {
@@ -134,10 +137,13 @@ pub fn queue_check(target: &Arc<Process>, info: &SigInfo) -> kairos_abi::Result<
             queued += th.pending.lock().queue.len() as u64;
         }
     }
-    if queued >= limit {
+    if queued < limit {
+        return Ok(*info);
+    }
+    if sig::is_realtime(s) {
         return Err(kairos_abi::Errno::EAGAIN.into());
     }
-    Ok(())
+    Ok(SigInfo::user(s, 0, 0))
 }
 
 /// Sends a signal to every process of a process group; returns how many got it.
@@ -314,8 +320,9 @@ fn dequeue_masked(t: &Thread, mask: SigSet) -> Option<SigInfo> {
         }
     };
     let mut info = taken?;
-    if info.code == sig::SI_TIMER {
-        crate::syscall::timer_delivered(&t.process, &mut info);
+    if info.code == sig::SI_TIMER && !crate::syscall::timer_delivered(&t.process, &mut info) {
+        // A stale timer signal: drop it and look again.
+        return dequeue_masked(t, mask);
     }
     Some(info)
 }
@@ -377,11 +384,19 @@ async fn wait_while_stopped(t: &Arc<Thread>) {
         .await
 }
 
-/// Would Linux report a core dump (WCOREDUMP)? Only when RLIMIT_CORE allows one; Kairos
-/// does not write core files, so the flag follows the limit as Linux's does.
-fn core_dumped(p: &Process) -> bool {
-    let st = p.state.lock();
-    st.rlimits[4].0 != 0 && st.dumpable
+/// Would Linux report a core dump (WCOREDUMP)? Only when a core file would be written whole:
+/// the process is dumpable and RLIMIT_CORE covers the image (its mappings plus headers).
+/// Kairos does not write the file; the status follows what Linux would report.
+fn core_dumped(t: &Thread) -> bool {
+    let (limit, dumpable) = {
+        let st = t.process.state.lock();
+        (st.rlimits[4].0, st.dumpable)
+    };
+    if !dumpable || limit == 0 {
+        return false;
+    }
+    let image: u64 = t.mm().lock().vmas().map(|v| v.end - v.start).sum::<u64>() + 4096;
+    limit >= image
 }
 
 /// Applies Linux's restart rules to a syscall that returned an `ERESTART*` code.
@@ -445,7 +460,7 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) {
                     return;
                 }
                 DefaultAction::Core => {
-                    group_exit(&t.process, ExitStatus::Signaled(s, core_dumped(&t.process)));
+                    group_exit(&t.process, ExitStatus::Signaled(s, core_dumped(t)));
                     return;
                 }
             }
@@ -455,7 +470,7 @@ pub async fn deliver(t: &Arc<Thread>, ctx: &mut UserContext) {
         let old_mask = saved.unwrap_or(*t.sigmask.lock());
         if setup_frame(t, ctx, &info, &action, old_mask).is_err() {
             // Cannot write the frame: the process dies of SIGSEGV.
-            group_exit(&t.process, ExitStatus::Signaled(sig::SIGSEGV, core_dumped(&t.process)));
+            group_exit(&t.process, ExitStatus::Signaled(sig::SIGSEGV, core_dumped(t)));
             return;
         }
         {
@@ -585,9 +600,13 @@ fn setup_frame(
     regs.rax = 0;
     regs.rflags &= !(0x100 | 0x400 | 0x40000); // TF, DF, AC cleared
     ctx.force_iret = true;
+    // The handler starts with a clean FPU (MXCSR and control word at their defaults); the
+    // interrupted state comes back from the frame on sigreturn.
+    ctx.fpu.reset();
     if alt.ss_flags & sig::SS_AUTODISARM != 0 && action.sa_flags().contains(SaFlags::SA_ONSTACK) {
+        // Linux's sas_ss_reset.
         let mut a = t.altstack.lock();
-        a.ss_flags = 0;
+        a.ss_flags = sig::SS_DISABLE;
         a.ss_sp = 0;
         a.ss_size = 0;
     }
@@ -663,7 +682,7 @@ pub fn sigreturn(t: &Arc<Thread>, ctx: &mut UserContext) -> Result<()> {
         if mode == sig::SS_DISABLE {
             *alt = sig::StackT { ss_sp: 0, ss_flags: new.ss_flags, _pad: 0, ss_size: 0 };
         } else if (mode == 0 || mode == sig::SS_ONSTACK) && new.ss_size >= sig::MINSIGSTKSZ as u64 {
-            *alt = sig::StackT { ss_sp: new.ss_sp, ss_flags: new.ss_flags & sig::SS_AUTODISARM, _pad: 0, ss_size: new.ss_size };
+            *alt = sig::StackT { ss_sp: new.ss_sp, ss_flags: new.ss_flags, _pad: 0, ss_size: new.ss_size };
         }
     }
     ctx.orig_rax = u64::MAX;

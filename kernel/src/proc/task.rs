@@ -35,11 +35,36 @@ const BLOCKED_NS: u64 = 1_000_000;
 pub fn spawn(thread: Arc<Thread>, ctx: alloc::boxed::Box<UserContext>) -> kairos_abi::Result<()> {
     process::register_thread(&thread);
     let t = thread.clone();
-    let handle = sched::spawner().spawn("user-thread", run_thread(t, ctx)).map_err(|_| kairos_abi::Errno::EAGAIN)?;
+    let body = Accounted { process: thread.process.clone(), inner: alloc::boxed::Box::pin(run_thread(t, ctx)) };
+    let handle = sched::spawner().spawn("user-thread", body).map_err(|_| kairos_abi::Errno::EAGAIN)?;
     thread.task_id.store(handle.id().as_u64(), Ordering::Relaxed);
     sched::trace(trace_kind::USER_THREAD, handle.id().as_u64(), u64::from(thread.tid), u64::from(thread.process.pid));
     drop(handle);
     Ok(())
+}
+
+/// Wraps a thread's task to charge the time its polls take: whatever of it was not spent in
+/// user mode (counted in the loop) is system time. Time asleep in a blocking call is not
+/// charged, because the task is not being polled then.
+struct Accounted<F> {
+    process: Arc<Process>,
+    inner: core::pin::Pin<alloc::boxed::Box<F>>,
+}
+
+impl<F: core::future::Future<Output = ()>> core::future::Future for Accounted<F> {
+    type Output = ();
+
+    fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
+        let user_before = self.process.cpu_ns.0.load(Ordering::Relaxed);
+        let start = crate::time::now_ns();
+        let r = self.inner.as_mut().poll(cx);
+        let elapsed = crate::time::now_ns().saturating_sub(start);
+        let user = self.process.cpu_ns.0.load(Ordering::Relaxed).saturating_sub(user_before);
+        let system = elapsed.saturating_sub(user);
+        self.process.cpu_ns.1.fetch_add(system, Ordering::Relaxed);
+        crate::syscall::charge_cpu(&self.process, 0, system);
+        r
+    }
 }
 
 fn arm_preemption() {
@@ -88,8 +113,6 @@ pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>)
                 crate::debug::update(&t);
             }
             let sys_ns = crate::time::now_ns().saturating_sub(k0);
-            t.process.cpu_ns.1.fetch_add(sys_ns, Ordering::Relaxed);
-            crate::syscall::charge_cpu(&t.process, 0, sys_ns);
             if sys_ns > BLOCKED_NS {
                 // The call most likely slept: others ran meanwhile, so a new slice begins.
                 slice_start = crate::time::now_ns();
@@ -242,7 +265,9 @@ pub fn process_exit(p: &Arc<Process>, status: ExitStatus) {
             (st.pdeath_signal, st.pgid)
         };
         if pdeath != 0 {
-            signal::send_to_process(c, SigInfo::kernel(pdeath));
+            // Sent as if by kill() from the dying parent (Linux: SEND_SIG_NOINFO).
+            let uid = p.state.lock().uid[0];
+            signal::send_to_process(c, SigInfo::user(pdeath, p.pid, uid));
         }
         orphan_pgrps.push(pgid);
     }

@@ -34,19 +34,28 @@ pub struct WaitResult {
     pub times: (u64, u64),
 }
 
-fn matches(child: &Process, target: WaitTarget) -> bool {
-    match target {
-        WaitTarget::Any => true,
-        WaitTarget::Pid(p) => child.pid == p,
-        WaitTarget::Pgid(g) => child.state.lock().pgid == g,
-    }
+fn matches(child: &Process, target: WaitTarget, opts: WaitOptions) -> bool {
+    let (pgid, exit_signal) = {
+        let st = child.state.lock();
+        (st.pgid, st.exit_signal)
+    };
+    // A "clone" child reports to its parent with a signal other than SIGCHLD: plain waits
+    // ignore it, __WCLONE waits only for such children, __WALL for both.
+    let clone_child = exit_signal != sig::SIGCHLD;
+    let kind_ok = opts.contains(WaitOptions::__WALL) || (clone_child == opts.contains(WaitOptions::__WCLONE));
+    kind_ok
+        && match target {
+            WaitTarget::Any => true,
+            WaitTarget::Pid(p) => child.pid == p,
+            WaitTarget::Pgid(g) => pgid == g,
+        }
 }
 
 /// Looks once for a child state change; `None` means "nothing yet, keep waiting".
 fn scan(parent: &Arc<Process>, target: WaitTarget, opts: WaitOptions) -> Option<Result<Option<WaitResult>>> {
     let children: alloc::vec::Vec<Arc<Process>> = parent.state.lock().children.clone();
     let mut any = false;
-    for child in children.iter().filter(|c| matches(c, target)) {
+    for child in children.iter().filter(|c| matches(c, target, opts)) {
         any = true;
         let (exit, job) = {
             let st = child.state.lock();

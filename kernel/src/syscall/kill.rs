@@ -55,13 +55,13 @@ pub fn sys_kill(t: &Arc<Thread>, pid: i32, sig: u32) -> SysResult {
     if sent == 0 { Err(Errno::EPERM.into()) } else { Ok(0) }
 }
 
-/// `tgkill(tgid, tid, sig)`; `tkill` passes tgid = -1 (any group).
-pub fn sys_tgkill(t: &Arc<Thread>, tgid: i32, tid: i32, sig: u32) -> SysResult {
-    if tid <= 0 || (tgid != -1 && tgid <= 0) || (sig != 0 && !valid_signal(sig)) {
+/// `tgkill(tgid, tid, sig)`; `tkill` passes no tgid (any group).
+pub fn sys_tgkill(t: &Arc<Thread>, tgid: Option<i32>, tid: i32, sig: u32) -> SysResult {
+    if tid <= 0 || tgid.is_some_and(|g| g <= 0) || (sig != 0 && !valid_signal(sig)) {
         return Err(Errno::EINVAL.into());
     }
     let target = process::find_thread(tid as u32).ok_or(Errno::ESRCH)?;
-    if tgid != -1 && target.process.pid != tgid as u32 {
+    if tgid.is_some_and(|g| target.process.pid != g as u32) {
         return Err(Errno::ESRCH.into());
     }
     if !may_signal(&t.process, &target.process) {
@@ -70,8 +70,7 @@ pub fn sys_tgkill(t: &Arc<Thread>, tgid: i32, tid: i32, sig: u32) -> SysResult {
     if sig != 0 {
         let uid = t.process.state.lock().uid[0];
         sched::trace(trace_kind::SIGNAL_GENERATE, u64::from(target.tid), u64::from(sig), u64::from(t.process.pid));
-        let info = SigInfo::tkill(sig, t.process.pid, uid);
-        signal::queue_check(&target.process, &info)?;
+        let info = signal::queue_check(&target.process, &SigInfo::tkill(sig, t.process.pid, uid))?;
         signal::send_to_thread(&target, info);
     }
     Ok(0)

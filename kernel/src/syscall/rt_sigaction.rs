@@ -10,6 +10,10 @@ use super::args::UserPtr;
 use crate::proc::Thread;
 use crate::proc::process::SigHandlers;
 
+/// The sa_flags bits Linux keeps on x86_64.
+const KNOWN_SA_FLAGS: u64 =
+    0x0000_0001 | 0x0000_0002 | 0x0000_0004 | 0x0000_0800 | 0x0400_0000 | 0x0800_0000 | 0x1000_0000 | 0x4000_0000 | 0x8000_0000;
+
 /// `rt_sigaction(sig, act, oact, sigsetsize)`.
 pub fn sys_rt_sigaction(
     t: &Arc<Thread>,
@@ -30,6 +34,8 @@ pub fn sys_rt_sigaction(
     oact.write_opt(t, &old)?;
     if let Some(mut a) = new {
         a.mask = a.mask.difference(SigSet::UNBLOCKABLE);
+        // Unknown flag bits are dropped, as Linux's UAPI_SA_FLAGS mask does.
+        a.flags &= KNOWN_SA_FLAGS;
         set_action(&sighand, sig, a);
         // Setting SIG_IGN (or a default-ignore SIG_DFL) discards pending instances.
         if a.is_ignore()

@@ -25,7 +25,6 @@ pub fn sys_rt_sigprocmask(
         return Err(Errno::EINVAL.into());
     }
     let cur = *t.sigmask.lock();
-    old.write_opt(t, &cur)?;
     if let Some(s) = new {
         let next = match how as i32 {
             SIG_BLOCK => cur.union(s),
@@ -34,5 +33,7 @@ pub fn sys_rt_sigprocmask(
         };
         *t.sigmask.lock() = next.difference(SigSet::UNBLOCKABLE);
     }
+    // As Linux: the new mask is in force even if writing the old one back faults.
+    old.write_opt(t, &cur)?;
     Ok(0)
 }

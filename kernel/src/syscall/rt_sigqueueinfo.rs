@@ -30,7 +30,7 @@ pub fn sys_rt_sigqueueinfo(t: &Arc<Thread>, tgid: i32, sig: u32, uinfo: UserPtr<
         return Ok(0);
     }
     info.signo = sig as i32;
-    signal::queue_check(&p, &info)?;
+    let info = signal::queue_check(&p, &info)?;
     signal::send_to_process(&p, info);
     Ok(0)
 }
@@ -47,7 +47,7 @@ pub fn sys_rt_tgsigqueueinfo(t: &Arc<Thread>, tgid: i32, tid: i32, sig: u32, uin
         return Ok(0);
     }
     info.signo = sig as i32;
-    signal::queue_check(&target.process, &info)?;
+    let info = signal::queue_check(&target.process, &info)?;
     signal::send_to_thread(&target, info);
     Ok(0)
 }

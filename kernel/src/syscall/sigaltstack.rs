@@ -32,7 +32,7 @@ pub fn sys_sigaltstack(t: &Arc<Thread>, ctx: &UserContext, ss: UserPtr<StackT>, 
                 return Err(Errno::ENOMEM.into());
             }
             *t.altstack.lock() =
-                StackT { ss_sp: n.ss_sp, ss_flags: n.ss_flags & SS_AUTODISARM, _pad: 0, ss_size: n.ss_size };
+                StackT { ss_sp: n.ss_sp, ss_flags: n.ss_flags, _pad: 0, ss_size: n.ss_size };
         }
     }
     Ok(0)

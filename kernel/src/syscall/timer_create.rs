@@ -98,8 +98,9 @@ async fn run_timer(process: Weak<Process>, id: i32) {
         };
         let mut st = p.state.lock();
         let Some(t) = st.timers.get_mut(&id) else { return };
-        if sent && t.interval > 0 {
-            // Re-armed by `timer_delivered` when the signal is taken.
+        if sent {
+            // `timer_delivered` completes the expiry (and re-arms a periodic timer) when the
+            // signal is taken.
             return;
         }
         t.queued = false;
@@ -112,14 +113,15 @@ async fn run_timer(process: Weak<Process>, id: i32) {
 }
 
 /// Called when a SI_TIMER signal is dequeued: fills in the overrun (periods missed while it
-/// was queued) and re-arms a periodic timer.
-pub fn timer_delivered(p: &Arc<Process>, info: &mut SigInfo) {
+/// was queued) and re-arms a periodic timer. Returns false for a stale signal — its timer
+/// was deleted or re-set since — which is then dropped, as on Linux.
+pub fn timer_delivered(p: &Arc<Process>, info: &mut SigInfo) -> bool {
     let id = info.timerid();
     let rearm = {
         let mut st = p.state.lock();
-        let Some(t) = st.timers.get_mut(&id) else { return };
+        let Some(t) = st.timers.get_mut(&id) else { return false };
         if !t.queued {
-            return;
+            return false;
         }
         t.queued = false;
         if t.interval == 0 || t.expiry == 0 {
@@ -144,6 +146,7 @@ pub fn timer_delivered(p: &Arc<Process>, info: &mut SigInfo) {
             }
         }
     }
+    true
 }
 
 fn valid_clock(clock: i32) -> bool {
@@ -232,7 +235,9 @@ pub fn sys_timer_settime(
         let timer = st.timers.get_mut(&id).ok_or(Errno::EINVAL)?;
         timer.expiry = expiry;
         timer.interval = if expiry == 0 { 0 } else { interval };
+        // A signal still queued from the old setting is dropped at dequeue (stale).
         timer.queued = false;
+        timer.overrun = 0;
         timer.task.take()
     };
     if let Some(h) = old_task {

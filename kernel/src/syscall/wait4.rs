@@ -23,6 +23,7 @@ pub async fn sys_wait4(t: &Arc<Thread>, pid: i32, wstatus: u64, options: u32, ru
         | WaitOptions::__WALL;
     let opts = WaitOptions::from_bits(options).filter(|o| allowed.contains(*o)).ok_or(Errno::EINVAL)?;
     let target = match pid {
+        i32::MIN => return Err(Errno::ESRCH.into()),
         -1 => WaitTarget::Any,
         0 => WaitTarget::Pgid(t.process.state.lock().pgid),
         p if p < -1 => WaitTarget::Pgid(p.unsigned_abs()),

@@ -4,7 +4,7 @@ use alloc::sync::Arc;
 
 use bytemuck::Zeroable;
 use kairos_abi::Errno;
-use kairos_abi::flags::{P_ALL, P_PGID, P_PID, WaitOptions};
+use kairos_abi::flags::{P_ALL, P_PGID, P_PID, P_PIDFD, WaitOptions};
 use kairos_abi::signal::{SIGCHLD, SigInfo};
 use kairos_abi::types::Rusage;
 
@@ -28,10 +28,15 @@ pub async fn sys_waitid(t: &Arc<Thread>, idtype: u32, id: u32, infop: u64, optio
     if !opts.intersects(WaitOptions::WEXITED | WaitOptions::WSTOPPED | WaitOptions::WCONTINUED) {
         return Err(Errno::EINVAL.into());
     }
+    let id = id as i32;
     let target = match idtype as i32 {
         P_ALL => WaitTarget::Any,
-        P_PID if id > 0 => WaitTarget::Pid(id),
-        P_PGID => WaitTarget::Pgid(if id == 0 { t.process.state.lock().pgid } else { id }),
+        P_PID if id > 0 => WaitTarget::Pid(id as u32),
+        P_PGID if id >= 0 => WaitTarget::Pgid(if id == 0 { t.process.state.lock().pgid } else { id as u32 }),
+        P_PIDFD => {
+            // No pidfds exist yet: any descriptor (open or not) is not one.
+            return Err(Errno::EBADF.into());
+        }
         _ => return Err(Errno::EINVAL.into()),
     };
     let r = wait_child(t, target, opts).await?;

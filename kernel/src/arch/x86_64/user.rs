@@ -92,6 +92,12 @@ impl FpuArea {
         state.0[..len.min(FPU_AREA_SIZE)].to_vec()
     }
 
+    /// Resets the image to the initial FPU state (signal handler entry).
+    pub fn reset(&mut self) {
+        let init = FpuState::initial();
+        self.write(&init.0);
+    }
+
     /// Replaces the first bytes of the image (sigreturn); the registers are reloaded from it
     /// on the next entry to user mode.
     pub fn write(&mut self, data: &[u8]) {
