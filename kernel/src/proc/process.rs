@@ -99,6 +99,8 @@ pub struct ProcessState {
     pub child_subreaper: bool,
     /// Signal sent to this process when its parent dies.
     pub pdeath_signal: u32,
+    /// The thread that created this process (`PR_SET_PDEATHSIG` fires when *it* exits).
+    pub parent_tid: Pid,
     /// Real/effective/saved user and group ids.
     pub uid: [u32; 3],
     /// Group ids.
@@ -310,6 +312,7 @@ impl Process {
                 did_exec: false,
                 child_subreaper: false,
                 pdeath_signal: 0,
+                parent_tid: parent.map_or(0, |p| p.pid),
                 uid,
                 gid,
                 exit_signal: kairos_abi::signal::SIGCHLD,

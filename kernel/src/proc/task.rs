@@ -205,6 +205,21 @@ fn exit_thread(t: &Arc<Thread>) {
     };
     t.vfork_done.store(true, Ordering::Release);
     t.vfork_wait.wake_all();
+    if !last {
+        // Children this thread created get their parent-death signal now (Linux ties it to
+        // the creating thread, not the process).
+        let children = p.state.lock().children.clone();
+        for c in children {
+            let sig = {
+                let st = c.state.lock();
+                if st.parent_tid == t.tid && st.exit.is_none() { st.pdeath_signal } else { 0 }
+            };
+            if sig != 0 {
+                let uid = p.state.lock().uid[0];
+                signal::send_to_process(&c, SigInfo::user(sig, p.pid, uid));
+            }
+        }
+    }
     // Release what the thread holds so pipes see EOF and memory returns now.
     *t.files.lock() = Arc::new(spin::Mutex::new(crate::file::FdTable::new()));
     if last {

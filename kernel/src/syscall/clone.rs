@@ -100,7 +100,11 @@ async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysR
             t.process.clone()
         };
         let p = Process::new(tid, Some(&parent));
-        p.state.lock().exit_signal = req.exit_signal;
+        {
+            let mut st = p.state.lock();
+            st.exit_signal = req.exit_signal;
+            st.parent_tid = t.tid;
+        }
         *p.comm.lock() = t.process.comm.lock().clone();
         parent.state.lock().children.push(p.clone());
         process::register_process(&p);

@@ -12,9 +12,21 @@ use crate::proc::process::{self, Process};
 use crate::proc::{Thread, signal};
 use crate::sched::{self, trace_kind};
 
-fn may_signal(sender: &Process, target: &Process) -> bool {
-    let s = sender.state.lock().uid;
-    let tgt = target.state.lock().uid;
+/// Linux's `kill_ok_by_cred` plus the SIGCONT exception: root, or a real/effective uid of
+/// the sender matching the target's real or saved uid; SIGCONT may go to any process of the
+/// sender's session.
+pub fn may_signal(sender: &Process, target: &Process, sig: u32) -> bool {
+    let (s, ssid) = {
+        let st = sender.state.lock();
+        (st.uid, st.sid)
+    };
+    let (tgt, tsid) = {
+        let st = target.state.lock();
+        (st.uid, st.sid)
+    };
+    if sig == kairos_abi::signal::SIGCONT && ssid == tsid {
+        return true;
+    }
     s[1] == 0 || s[0] == tgt[0] || s[0] == tgt[2] || s[1] == tgt[0] || s[1] == tgt[2]
 }
 
@@ -43,7 +55,7 @@ pub fn sys_kill(t: &Arc<Thread>, pid: i32, sig: u32) -> SysResult {
     }
     let mut sent = 0;
     for target in &targets {
-        if !may_signal(me, target) {
+        if !may_signal(me, target, sig) {
             continue;
         }
         sent += 1;
@@ -64,7 +76,7 @@ pub fn sys_tgkill(t: &Arc<Thread>, tgid: Option<i32>, tid: i32, sig: u32) -> Sys
     if tgid.is_some_and(|g| target.process.pid != g as u32) {
         return Err(Errno::ESRCH.into());
     }
-    if !may_signal(&t.process, &target.process) {
+    if !may_signal(&t.process, &target.process, sig) {
         return Err(Errno::EPERM.into());
     }
     if sig != 0 {

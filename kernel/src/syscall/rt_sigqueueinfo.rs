@@ -26,6 +26,9 @@ pub fn sys_rt_sigqueueinfo(t: &Arc<Thread>, tgid: i32, sig: u32, uinfo: UserPtr<
     let mut info = uinfo.read(t)?;
     let p = process::find_process(tgid as u32).filter(|p| !p.is_zombie()).ok_or(Errno::ESRCH)?;
     check_info(t, tgid as u32, &info)?;
+    if !super::kill::may_signal(&t.process, &p, sig) {
+        return Err(Errno::EPERM.into());
+    }
     if sig == 0 {
         return Ok(0);
     }
@@ -43,6 +46,9 @@ pub fn sys_rt_tgsigqueueinfo(t: &Arc<Thread>, tgid: i32, tid: i32, sig: u32, uin
     let mut info = uinfo.read(t)?;
     let target = process::find_thread(tid as u32).filter(|x| x.process.pid == tgid as u32).ok_or(Errno::ESRCH)?;
     check_info(t, tid as u32, &info)?;
+    if !super::kill::may_signal(&t.process, &target.process, sig) {
+        return Err(Errno::EPERM.into());
+    }
     if sig == 0 {
         return Ok(0);
     }

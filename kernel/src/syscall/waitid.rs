@@ -53,12 +53,11 @@ pub async fn sys_waitid(t: &Arc<Thread>, idtype: u32, id: u32, infop: u64, optio
         }
         UserPtr::<SigInfo>::new(infop).write(t, &info)?;
     }
-    if rusage != 0 {
+    // As Linux, the rusage is written only when a child was found.
+    if let (Some(r), true) = (&r, rusage != 0) {
         let mut ru = Rusage::zeroed();
-        if let Some(r) = &r {
-            ru.ru_utime = ns_to_timeval(r.times.0);
-            ru.ru_stime = ns_to_timeval(r.times.1);
-        }
+        ru.ru_utime = ns_to_timeval(r.times.0);
+        ru.ru_stime = ns_to_timeval(r.times.1);
         UserPtr::<Rusage>::new(rusage).write(t, &ru)?;
     }
     Ok(0)
