@@ -92,7 +92,7 @@ int main(void) {
         _exit(0);
     }
     read(sync[0], &b, 1);
-    usleep(100000);
+    usleep(200000); /* let the child block in epoll_wait */
     kill(c, SIGSTOP);
     int st;
     waitpid(c, &st, WUNTRACED);
