@@ -71,7 +71,11 @@ pub fn sys_epoll_ctl(t: &Arc<Thread>, epfd: Fd, op: i32, fd: Fd, event: u64) -> 
             }
             let events = events & !EPOLLWAKEUP;
             let data = ev.data;
-            if op == EPOLL_CTL_ADD { ep.add(fd.0, &target, events, data)? } else { ep.modify(fd.0, &target, events, data)? }
+            if op == EPOLL_CTL_ADD {
+                ep.add(fd.0, &target, events, data)?
+            } else {
+                ep.modify(fd.0, &target, events, data)?
+            }
             Ok(0)
         }
         EPOLL_CTL_DEL => {
@@ -163,4 +167,3 @@ fn finish_mask(t: &Thread, r: SysResult) -> SysResult {
     }
     finish_wait(t, r, Timeout::Never, |_| Ok(()))
 }
-

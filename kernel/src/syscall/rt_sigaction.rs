@@ -11,8 +11,15 @@ use crate::proc::Thread;
 use crate::proc::process::SigHandlers;
 
 /// The sa_flags bits Linux keeps on x86_64.
-const KNOWN_SA_FLAGS: u64 =
-    0x0000_0001 | 0x0000_0002 | 0x0000_0004 | 0x0000_0800 | 0x0400_0000 | 0x0800_0000 | 0x1000_0000 | 0x4000_0000 | 0x8000_0000;
+const KNOWN_SA_FLAGS: u64 = 0x0000_0001
+    | 0x0000_0002
+    | 0x0000_0004
+    | 0x0000_0800
+    | 0x0400_0000
+    | 0x0800_0000
+    | 0x1000_0000
+    | 0x4000_0000
+    | 0x8000_0000;
 
 /// `rt_sigaction(sig, act, oact, sigsetsize)`.
 pub fn sys_rt_sigaction(

@@ -15,7 +15,12 @@ pub fn sys_sigaltstack(t: &Arc<Thread>, ctx: &UserContext, ss: UserPtr<StackT>, 
     let cur = *t.altstack.lock();
     let on = signal::on_altstack(&cur, ctx.regs.rsp);
     let new = ss.read_opt(t)?;
-    let report = StackT { ss_sp: cur.ss_sp, ss_flags: signal::altstack_flags(&cur, ctx.regs.rsp), _pad: 0, ss_size: cur.ss_size };
+    let report = StackT {
+        ss_sp: cur.ss_sp,
+        ss_flags: signal::altstack_flags(&cur, ctx.regs.rsp),
+        _pad: 0,
+        ss_size: cur.ss_size,
+    };
     old.write_opt(t, &report)?;
     if let Some(n) = new {
         if on {
@@ -31,8 +36,7 @@ pub fn sys_sigaltstack(t: &Arc<Thread>, ctx: &UserContext, ss: UserPtr<StackT>, 
             if n.ss_size < MINSIGSTKSZ as u64 {
                 return Err(Errno::ENOMEM.into());
             }
-            *t.altstack.lock() =
-                StackT { ss_sp: n.ss_sp, ss_flags: n.ss_flags, _pad: 0, ss_size: n.ss_size };
+            *t.altstack.lock() = StackT { ss_sp: n.ss_sp, ss_flags: n.ss_flags, _pad: 0, ss_size: n.ss_size };
         }
     }
     Ok(0)

@@ -31,7 +31,12 @@ pub fn sys_signalfd4(t: &Arc<Thread>, fd: Fd, mask: UserPtr<SigSet>, size: usize
     if flags & SFD_NONBLOCK != 0 {
         oflags |= OpenFlags::O_NONBLOCK;
     }
-    let file = File::new(FileKind::SignalFd(SignalFd::new(&t.process, mask)), None, Some("anon_inode:[signalfd]".into()), oflags);
+    let file = File::new(
+        FileKind::SignalFd(SignalFd::new(&t.process, mask)),
+        None,
+        Some("anon_inode:[signalfd]".into()),
+        oflags,
+    );
     let limit = t.process.state.lock().rlimits[7].0;
     let n = t.files().lock().alloc(file, flags & SFD_CLOEXEC != 0, 0, limit)?;
     Ok(n as isize)

@@ -189,10 +189,8 @@ pub fn sys_timer_create(t: &Arc<Thread>, clock: i32, sevp: UserPtr<SigEvent>, id
     let id = (0..).find(|i| !st.timers.contains_key(i)).unwrap_or(0);
     let value = ev.map_or(id as u64, |e| e.sigev_value);
     write_val(t, idp, &id)?;
-    st.timers.insert(
-        id,
-        PosixTimer { clock, notify, value, expiry: 0, interval: 0, queued: false, overrun: 0, task: None },
-    );
+    st.timers
+        .insert(id, PosixTimer { clock, notify, value, expiry: 0, interval: 0, queued: false, overrun: 0, task: None });
     Ok(0)
 }
 
