@@ -69,11 +69,11 @@ async fn run_timer(process: Weak<Process>, id: i32) {
         let signo = match notify {
             Notify::None => {
                 // Nothing to deliver: a periodic timer just keeps counting.
-                if let Some(t) = p.state.lock().timers.get_mut(&id) {
-                    if t.interval > 0 {
-                        t.expiry += t.interval;
-                        continue;
-                    }
+                if let Some(t) = p.state.lock().timers.get_mut(&id)
+                    && t.interval > 0
+                {
+                    t.expiry += t.interval;
+                    continue;
                 }
                 return;
             }
@@ -137,14 +137,12 @@ pub fn timer_delivered(p: &Arc<Process>, info: &mut SigInfo) -> bool {
     };
     let overrun = p.state.lock().timers.get(&id).map_or(0, |t| t.overrun);
     info.write_u32(kairos_abi::signal::si_offset::OVERRUN, overrun as u32);
-    if rearm {
-        if let Ok(h) = crate::sched::spawner().spawn("posix-timer", run_timer(Arc::downgrade(p), id)) {
-            if let Some(t) = p.state.lock().timers.get_mut(&id) {
-                if let Some(old) = t.task.replace(h) {
-                    old.cancel();
-                }
-            }
-        }
+    if rearm
+        && let Ok(h) = crate::sched::spawner().spawn("posix-timer", run_timer(Arc::downgrade(p), id))
+        && let Some(t) = p.state.lock().timers.get_mut(&id)
+        && let Some(old) = t.task.replace(h)
+    {
+        old.cancel();
     }
     true
 }
