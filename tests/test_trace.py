@@ -217,6 +217,26 @@ def main():
 
     test("summary_and_svg", summary_and_svg)
 
+    def in_guest_trace_file():
+        # /dev/kairos-trace, read from inside the guest, is a complete dump in the same format.
+        import subprocess
+        out = os.path.join(OUT, "in-guest.bin")
+        r = subprocess.run([os.path.join(HERE, "kairos-exec"), "/bin/busybox", "sh", "-c",
+                            "cat /dev/kairos-trace | od -An -v -tx1"],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            return [f"kairos-exec exited {r.returncode}: {r.stderr[-300:]}"]
+        data = bytes(int(x, 16) for x in r.stdout.split())
+        with open(out, "wb") as f:
+            f.write(data)
+        d = tr.parse_dump(data)
+        probs = [] if d.complete else ["dump incomplete: " + "; ".join(d.problems)]
+        if len(d.events) < 100:
+            probs.append(f"only {len(d.events)} events in the in-guest dump")
+        return probs
+
+    test("in_guest_trace_file", in_guest_trace_file)
+
     passed = sum(results)
     print(f"{passed} passed, {len(results) - passed} failed")
     return 0 if passed == len(results) else 1

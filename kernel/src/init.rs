@@ -39,7 +39,11 @@ const DEVICES: &[(&str, u32, u32, u32)] = &[
     ("tty", 5, 0, 0o666),
     ("console", 5, 1, 0o600),
     ("ttyS0", 4, 64, 0o660),
+    ("kairos-trace", KAIROS_TRACE_DEV.0, KAIROS_TRACE_DEV.1, 0o400),
 ];
+
+/// Device number of `/dev/kairos-trace` (a misc-major minor Linux leaves unassigned).
+pub const KAIROS_TRACE_DEV: (u32, u32) = (10, 242);
 
 async fn mkdir_p(root: &Arc<dyn Inode>, name: &str) -> Arc<dyn Inode> {
     match root.lookup(name).await {

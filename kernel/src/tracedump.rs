@@ -1,6 +1,7 @@
 //! Getting the executor trace out of the machine: with `trace=com3` on the command line, the
 //! whole ring is written in a compact binary form to the third serial port when the machine
-//! powers off, panics or faults, so a trace survives a crash. `tests/trace.py` turns it into a
+//! powers off, panics or faults, so a trace survives a crash. Inside the guest the same dump
+//! is readable at any time from `/dev/kairos-trace` (a snapshot taken at open). `tests/trace.py` turns it into a
 //! Perfetto/Chrome timeline, a summary and a picture.
 //!
 //! Format (little endian):
@@ -40,6 +41,45 @@ fn put(bytes: &[u8]) {
     }
 }
 
+/// The whole trace ring in the dump format (for `/dev/kairos-trace`).
+pub fn serialize() -> alloc::vec::Vec<u8> {
+    let mut out = alloc::vec::Vec::new();
+    if let Some(spawner) = crate::sched::try_spawner() {
+        write_dump(spawner, &mut |b: &[u8]| out.extend_from_slice(b));
+    }
+    out
+}
+
+fn write_dump(spawner: &kairos_executor::Spawner, out: &mut dyn FnMut(&[u8])) {
+    let trace = spawner.trace();
+    let events = trace.snapshot();
+    out(b"KAIROSTR");
+    out(&1u32.to_le_bytes());
+    out(&1u32.to_le_bytes());
+    out(&crate::time::tsc_hz().to_le_bytes());
+    out(&trace.recorded().to_le_bytes());
+    out(&trace.dropped().to_le_bytes());
+    out(&(events.len() as u64).to_le_bytes());
+    for e in &events {
+        out(&e.ts.to_le_bytes());
+        out(&e.kind.to_le_bytes());
+        out(&e.cpu.to_le_bytes());
+        out(&0u32.to_le_bytes());
+        out(&e.task.to_le_bytes());
+        out(&e.a.to_le_bytes());
+        out(&e.b.to_le_bytes());
+    }
+    let tasks = spawner.tasks();
+    out(&(tasks.len() as u64).to_le_bytes());
+    for t in &tasks {
+        let name = t.name.as_bytes();
+        out(&t.id.as_u64().to_le_bytes());
+        out(&(name.len() as u16).to_le_bytes());
+        out(name);
+    }
+    out(b"KAIROEND");
+}
+
 /// Writes the trace to COM3 once (no-op unless enabled). Safe on the panic path: it only
 /// reads the lock-free ring and the task table.
 pub fn dump() {
@@ -47,32 +87,6 @@ pub fn dump() {
         return;
     }
     let Some(spawner) = crate::sched::try_spawner() else { return };
-    let trace = spawner.trace();
-    trace.set_enabled(false);
-    let events = trace.snapshot();
-    put(b"KAIROSTR");
-    put(&1u32.to_le_bytes());
-    put(&1u32.to_le_bytes());
-    put(&crate::time::tsc_hz().to_le_bytes());
-    put(&trace.recorded().to_le_bytes());
-    put(&trace.dropped().to_le_bytes());
-    put(&(events.len() as u64).to_le_bytes());
-    for e in &events {
-        put(&e.ts.to_le_bytes());
-        put(&e.kind.to_le_bytes());
-        put(&e.cpu.to_le_bytes());
-        put(&0u32.to_le_bytes());
-        put(&e.task.to_le_bytes());
-        put(&e.a.to_le_bytes());
-        put(&e.b.to_le_bytes());
-    }
-    let tasks = spawner.tasks();
-    put(&(tasks.len() as u64).to_le_bytes());
-    for t in &tasks {
-        let name = t.name.as_bytes();
-        put(&t.id.as_u64().to_le_bytes());
-        put(&(name.len() as u16).to_le_bytes());
-        put(name);
-    }
-    put(b"KAIROEND");
+    spawner.trace().set_enabled(false);
+    write_dump(spawner, &mut put);
 }

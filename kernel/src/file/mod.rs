@@ -51,6 +51,8 @@ pub enum FileKind {
     SignalFd(Arc<signalfd::SignalFd>),
     /// An epoll instance.
     Epoll(Arc<epoll::Epoll>),
+    /// A read-only, seekable snapshot of kernel data taken at open (`/dev/kairos-trace`).
+    Snapshot(Arc<Vec<u8>>),
 }
 
 /// An open file description.
@@ -115,7 +117,7 @@ impl File {
 
     /// Can this file be positioned (lseek / pread)?
     pub fn seekable(&self) -> bool {
-        matches!(self.kind, FileKind::Inode(_) | FileKind::Mem(_))
+        matches!(self.kind, FileKind::Inode(_) | FileKind::Mem(_) | FileKind::Snapshot(_))
     }
 
     /// Reads at the current offset, advancing it. Blocking kinds wait (interruptibly).
@@ -173,6 +175,13 @@ impl File {
                 Ok(buf.len())
             }
             FileKind::SignalFd(sfd) => sfd.read(t, buf, self.nonblocking()).await,
+            FileKind::Snapshot(data) => {
+                let off = (self.offset() as usize).min(data.len());
+                let n = buf.len().min(data.len() - off);
+                buf[..n].copy_from_slice(&data[off..off + n]);
+                self.set_offset((off + n) as u64);
+                Ok(n)
+            }
             FileKind::Epoll(_) => Err(Errno::EINVAL.into()),
         }
     }
@@ -217,7 +226,7 @@ impl File {
             }
             FileKind::Mem(MemDevice::Full) => Err(Errno::ENOSPC.into()),
             FileKind::Mem(_) => Ok(data.len()),
-            FileKind::SignalFd(_) | FileKind::Epoll(_) => Err(Errno::EINVAL.into()),
+            FileKind::SignalFd(_) | FileKind::Epoll(_) | FileKind::Snapshot(_) => Err(Errno::EINVAL.into()),
         }
     }
 
@@ -225,7 +234,7 @@ impl File {
     /// (Linux's DEFAULT_POLLMASK, whatever the access mode); pipes and ttys report their state.
     pub fn poll(&self) -> PollEvents {
         match &self.kind {
-            FileKind::Inode(_) | FileKind::Mem(_) => {
+            FileKind::Inode(_) | FileKind::Mem(_) | FileKind::Snapshot(_) => {
                 PollEvents::POLLIN | PollEvents::POLLOUT | PollEvents::POLLRDNORM | PollEvents::POLLWRNORM
             }
             FileKind::Tty(tty) => tty.poll(),
@@ -360,5 +369,6 @@ pub fn describe(f: &File) -> String {
         FileKind::Mem(m) => alloc::format!("{m:?}"),
         FileKind::SignalFd(_) => String::from("signalfd"),
         FileKind::Epoll(_) => String::from("eventpoll"),
+        FileKind::Snapshot(_) => String::from("snapshot"),
     }
 }

@@ -26,6 +26,15 @@ pub fn sys_lseek(t: &Arc<Thread>, fd: Fd, offset: i64, whence: u32) -> SysResult
         FileKind::Tty(_) | FileKind::Pipe(..) => return Err(Errno::ESPIPE.into()),
         // anon-inode files seek nowhere (Linux's noop_llseek): the offset stays put.
         FileKind::SignalFd(_) | FileKind::Epoll(_) => file.offset() as i64,
+        FileKind::Snapshot(data) => {
+            let base = match whence {
+                SEEK_SET => 0,
+                SEEK_CUR => file.offset() as i64,
+                SEEK_END => data.len() as i64,
+                _ => return Err(Errno::EINVAL.into()),
+            };
+            base.checked_add(offset).filter(|p| *p >= 0).ok_or(Errno::EINVAL)?
+        }
         FileKind::Mem(MemDevice::Random) => file.offset() as i64,
         FileKind::Mem(_) => 0,
         FileKind::Inode(inode) => seek_inode(&file, &**inode, offset, whence)?,

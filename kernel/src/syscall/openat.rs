@@ -99,6 +99,7 @@ pub(super) fn file_inode(t: &Thread, file: &File) -> Arc<dyn Inode> {
         }
         // anon_inode files: mode 0600, no type bits, as Linux reports them.
         FileKind::SignalFd(_) | FileKind::Epoll(_) => AnonInode::new(t, 0o600, 0),
+        FileKind::Snapshot(_) => AnonInode::new(t, S_IFCHR | 0o400, makedev(10, 242)),
     }
 }
 
@@ -206,6 +207,7 @@ fn char_device(t: &Thread, rdev: u64, flags: OpenFlags) -> Result<FileKind> {
         (1, 5) => FileKind::Mem(MemDevice::Zero),
         (1, 7) => FileKind::Mem(MemDevice::Full),
         (1, 8) | (1, 9) => FileKind::Mem(MemDevice::Random),
+        (10, 242) => FileKind::Snapshot(alloc::sync::Arc::new(crate::tracedump::serialize())),
         (5, 0) => FileKind::Tty(controlling_tty(t)?),
         (5, 1) => FileKind::Tty(tty::console()),
         (4, 64) => {
