@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -31,6 +32,8 @@ static void report(const char *name, long n, long long ns) {
 }
 
 static void *nothing(void *a) { return a; }
+static volatile long caught;
+static void on_usr1(int s) { (void)s; caught++; }
 
 int main(int argc, char **argv) {
     long scale = argc > 1 ? atol(argv[1]) : 1;
@@ -99,5 +102,16 @@ int main(int argc, char **argv) {
         pthread_join(t, NULL);
     }
     report("pthread create+join", n, now() - t0);
+
+    /* kill(self) + handler + sigreturn */
+    signal(SIGUSR1, on_usr1);
+    pid_t me = getpid();
+    n = 20000 * scale;
+    t0 = now();
+    for (long i = 0; i < n; i++)
+        kill(me, SIGUSR1);
+    report("signal round trip (kill self)", n, now() - t0);
+    if (caught != n)
+        fprintf(stderr, "signal round trip: caught %ld of %ld\n", caught, n);
     return 0;
 }
