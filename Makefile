@@ -50,7 +50,7 @@ clippy:
 	$(CARGO) clippy --all-targets -- -D warnings
 	$(CARGO) clippy -p kairos-kernel --target x86_64-unknown-none -- -D warnings
 
-test: setup fmt-check clippy host-test ktest shell-test contract trace-test gdb-test
+test: setup fmt-check clippy host-test ktest shell-test contract stress-short trace-test gdb-test
 	@echo "make test: all checks passed"
 
 clean:
@@ -118,3 +118,22 @@ contract: setup $(if $(findstring --linux-only,$(ARGS)),,kernel)
 
 contract-linux: setup
 	$(PYTHON) tests/contract.py --linux-only $(ARGS)
+
+# --- Stress suite: signal/wait storms under Linux and Kairos ---------------------------------
+# userland/stress/*.c, driven by tests/stress.py: every program runs under the reference Linux
+# (results cached in target/stress/) and under Kairos, one boot each; summaries must match.
+#   make stress [STRESS_SCALE=10] [STRESS_SEED=2] [ARGS="--filter kill"]   (~1 min on Kairos at 1)
+#   make stress-short      the short version for `make test` (scale 0.2)
+#   make stress-linux      the programs under Linux alone (validating a new or changed program)
+STRESS_SCALE ?= 1
+STRESS_SEED  ?= 1
+.PHONY: stress stress-short stress-linux
+
+stress: setup kernel
+	$(PYTHON) tests/stress.py --scale $(STRESS_SCALE) --seed $(STRESS_SEED) $(ARGS)
+
+stress-short: setup kernel
+	$(PYTHON) tests/stress.py --scale 0.2 --seed $(STRESS_SEED) $(ARGS)
+
+stress-linux: setup
+	$(PYTHON) tests/stress.py --linux-only --scale $(STRESS_SCALE) --seed $(STRESS_SEED) $(ARGS)

@@ -11,12 +11,18 @@
  * left at the end (waitpid(-1, WNOHANG) == -1 ECHILD).
  */
 #include "stress.h"
+#include <pthread.h>
 
 #define MAX_KIDS 64
 
-enum { F_EXIT, F_KILL, F_TERM, F_USR1, F_QUIT, F_ABRT, F_NFATES };
-static const char *fate_names[F_NFATES] = {"exit", "SIGKILL", "SIGTERM", "SIGUSR1", "SIGQUIT", "SIGABRT"};
-static const int fate_sig[F_NFATES] = {0, SIGKILL, SIGTERM, SIGUSR1, SIGQUIT, SIGABRT};
+/* The last three are multi-threaded children: two threads blocked (futex wait, pause) while a
+   third calls exit() (exit_group), sends the process SIGTERM, or faults (SIGSEGV). */
+enum { F_EXIT, F_KILL, F_TERM, F_USR1, F_QUIT, F_ABRT, F_T_EXIT, F_T_TERM, F_T_SEGV, F_NFATES };
+static const char *fate_names[F_NFATES] = {"exit",           "SIGKILL",        "SIGTERM",
+                                           "SIGUSR1",        "SIGQUIT",        "SIGABRT",
+                                           "thread exit()",  "thread SIGTERM", "thread SIGSEGV"};
+static const int fate_sig[F_NFATES] = {0, SIGKILL, SIGTERM, SIGUSR1, SIGQUIT, SIGABRT, 0, SIGTERM, SIGSEGV};
+static int fate_exits(int f) { return f == F_EXIT || f == F_T_EXIT; }
 
 struct kid {
     pid_t pid;
@@ -44,11 +50,48 @@ static void on_chld(int sig, siginfo_t *si, void *uc) {
     }
 }
 
+static volatile int futex_word;
+static int *volatile bad_ptr = (int *)8;
+static void *blocker(void *arg) {
+    if (arg)
+        for (;;)
+            syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    for (;;)
+        pause();
+    return NULL;
+}
+
+static void *finisher(void *arg) {
+    struct kid *k = arg;
+    for (int i = 0; i < k->yields; i++)
+        sched_yield();
+    if (k->fate == F_T_EXIT)
+        exit(k->code);
+    if (k->fate == F_T_TERM) {
+        signal(SIGTERM, SIG_DFL);
+        kill(getpid(), SIGTERM);
+    } else {
+        signal(SIGSEGV, SIG_DFL);
+        *bad_ptr = 1;
+    }
+    for (;;)
+        pause();
+    return NULL;
+}
+
 static void child(struct kid *k, int gate) {
     if (gate >= 0) {
         char c;
         while (read(gate, &c, 1) < 0 && errno == EINTR)
             ;
+    }
+    if (k->fate >= F_T_EXIT) {
+        pthread_t t;
+        if (pthread_create(&t, NULL, blocker, (void *)1) || pthread_create(&t, NULL, blocker, NULL) ||
+            pthread_create(&t, NULL, finisher, k))
+            _exit(250);
+        for (;;)
+            pause();
     }
     for (int i = 0; i < k->yields; i++)
         sched_yield();
@@ -79,7 +122,7 @@ static void record(pid_t pid, int st, int round) {
     EXPECT(k->reaped == 1, "round %d: child %d reaped %d times", round, (int)(k - kids), k->reaped);
     if (WIFSIGNALED(st) && WCOREDUMP(st))
         cores_seen++;
-    if (k->fate == F_EXIT)
+    if (fate_exits(k->fate))
         EXPECT(WIFEXITED(st) && WEXITSTATUS(st) == k->code, "round %d child %d: status %s, want exited %d",
                round, (int)(k - kids), wstatus(st), k->code);
     else
@@ -89,20 +132,27 @@ static void record(pid_t pid, int st, int round) {
 
 int main(int argc, char **argv) {
     stress_init(argc, argv, "sigchld_storm");
-    int rounds = 10 * stress_scale;
+    int rounds = scaled(500);
     long total_eintr_restart = 0, total_kids = 0, fate_count[F_NFATES] = {0};
-    long style_count[5] = {0};
-    static const char *style_names[5] = {"wait4(-1)", "waitid(P_ALL)", "waitpid(pid) in reverse", "waitpid(0)",
-                                         "WNOHANG+sigsuspend"};
+#define NSTYLES 7
+    long style_count[NSTYLES] = {0}, style_kids[2][NSTYLES] = {{0}};
+    static const char *style_names[NSTYLES] = {"wait4(-1)", "waitid(P_ALL)", "waitpid(pid) in reverse", "waitpid(0)",
+                                         "WNOHANG+sigsuspend",
+                                               "SIGCHLD SIG_IGN: wait4 until ECHILD",
+                                               "SA_NOCLDWAIT: wait4 until ECHILD"};
     for (int r = 0; r < rounds; r++) {
         rng_t rng = rng_make(1000 + r);
-        int restart = r % 2; /* with r % 5, every (restart, style) pair every 10 rounds */
-        int style = r % 5;
+        int restart = r % 2; /* with r % 7, every (restart, style) pair every 14 rounds */
+        int style = r % NSTYLES;
+        int autoreap = style >= 5;
         int gated = (int)rng_range(&rng, 0, 1);
-        nkids = (int)rng_range(&rng, 12, 40);
+        nkids = (int)rng_range(&rng, 12, MAX_KIDS);
         memset(kids, 0, sizeof kids);
         ninfo = 0;
-        set_action(SIGCHLD, on_chld, restart ? SA_RESTART : 0, NULL);
+        if (style == 5)
+            signal(SIGCHLD, SIG_IGN); /* children are reaped by the kernel, no SIGCHLD */
+        else
+            set_action(SIGCHLD, on_chld, (restart ? SA_RESTART : 0) | (style == 6 ? SA_NOCLDWAIT : 0), NULL);
 
         int gate[2] = {-1, -1};
         if (gated)
@@ -111,8 +161,8 @@ int main(int argc, char **argv) {
             block_sig(SIGCHLD, SIG_BLOCK);
         for (int i = 0; i < nkids; i++) {
             struct kid *k = &kids[i];
-            int f = (int)rng_range(&rng, 0, 9);
-            k->fate = f < 5 ? F_EXIT : f - 4; /* half exit, half die by a signal */
+            int f = (int)rng_range(&rng, 0, 11);
+            k->fate = f < 4 ? F_EXIT : f - 3; /* a third exit, the rest die by a signal or threads */
             k->code = (int)rng_range(&rng, 0, 255);
             k->yields = (int)rng_range(&rng, 0, 3);
             fate_count[k->fate]++;
@@ -123,7 +173,7 @@ int main(int argc, char **argv) {
                 child(k, gated ? gate[0] : -1);
             }
             k->pid = p;
-            if (k->fate != F_EXIT)
+            if (!fate_exits(k->fate))
                 stat_signals++;
         }
         if (gated) {
@@ -131,7 +181,35 @@ int main(int argc, char **argv) {
             close(gate[1]); /* every child sees EOF and exits while we wait */
         }
         long eintr = 0;
-        int reaped = 0;
+        int reaped = 0, unexpected = 0;
+        if (autoreap) {
+            /* wait4 blocks until every child has gone, then fails with ECHILD */
+            for (;;) {
+                int st;
+                pid_t p = wait4(-1, &st, 0, NULL);
+                if (p < 0 && errno == EINTR) {
+                    eintr++;
+                    continue;
+                }
+                if (p < 0 && errno == ECHILD)
+                    break;
+                if (p < 0)
+                    DIE("round %d: wait4 with auto-reaping", r);
+                unexpected++;
+                record(p, st, r);
+            }
+            for (int i = 0; i < nkids; i++) {
+                errno = 0;
+                if (kill(kids[i].pid, 0) == 0 || errno != ESRCH) {
+                    unexpected++;
+                    say("round %d: auto-reaped child %d still exists\n", r, i);
+                }
+                kids[i].reaped = 1;
+            }
+            reaped = nkids;
+            EXPECT(unexpected == 0, "round %d: %s: %d children reported or left over", r, style_names[style],
+                   unexpected);
+        }
         while (reaped < nkids) {
             int st = 0;
             pid_t p;
@@ -177,6 +255,7 @@ int main(int argc, char **argv) {
         if (style == 4)
             block_sig(SIGCHLD, SIG_UNBLOCK);
         style_count[style]++;
+        style_kids[restart][style] += nkids;
         total_kids += nkids;
 
         int all_once = 1;
@@ -187,7 +266,7 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
             struct kid *k = find(infos[i].pid);
             int ok = infos[i].signo == SIGCHLD && k != NULL;
-            if (ok && k->fate == F_EXIT)
+            if (ok && fate_exits(k->fate))
                 ok = infos[i].code == CLD_EXITED && infos[i].status == k->code;
             else if (ok)
                 ok = (infos[i].code == CLD_KILLED || infos[i].code == CLD_DUMPED) &&
@@ -205,12 +284,16 @@ int main(int argc, char **argv) {
         } else {
             EXPECT(eintr <= n, "round %d: %ld EINTR but the handler ran only %d times", r, eintr, n);
         }
-        EXPECT(n >= 1, "round %d: SIGCHLD handler never ran", r);
+        EXPECT(style == 5 || n >= 1, "round %d: SIGCHLD handler never ran", r);
+        EXPECT(style != 5 || (n == 0 && eintr == 0), "round %d: SIGCHLD ignored, yet handler %d EINTR %ld", r, n, eintr);
         EXPECT(n <= nkids, "round %d: SIGCHLD handler ran %d times for %d children", r, n, nkids);
-        say("round %d: %s, %s, %s, %d children: reaped exactly once: %s; siginfo consistent: %s; "
+        int round_ok = all_once && infos_ok && unexpected == 0 && (style == 5 ? n == 0 : n >= 1) &&
+                       (restart || style == 5 ? eintr == 0 : eintr <= n);
+        if (r < 2 * NSTYLES || !round_ok)
+            say("round %d: %s, %s, %s, %d children: reaped exactly once: %s; siginfo consistent: %s; "
             "handler ran >= 1: %s; %s\n",
             r, restart ? "SA_RESTART" : "no SA_RESTART", style_names[style], gated ? "gated" : "free", nkids,
-            YESNO(all_once), YESNO(infos_ok), YESNO(n >= 1),
+            YESNO(all_once && unexpected == 0), YESNO(infos_ok), style == 5 ? "-" : YESNO(n >= 1),
             restart ? (eintr == 0 ? "no EINTR: yes" : "no EINTR: NO") : (eintr <= n ? "EINTR <= handler runs: yes"
                                                                                    : "EINTR <= handler runs: NO"));
         stat_signals += n;
@@ -220,8 +303,9 @@ int main(int argc, char **argv) {
     for (int f = 0; f < F_NFATES; f++)
         say(" %s %ld", fate_names[f], fate_count[f]);
     say("\ncore flag seen: %ld\n", cores_seen);
-    for (int s = 0; s < 5; s++)
-        say("style %s: %ld rounds\n", style_names[s], style_count[s]);
+    for (int s = 0; s < NSTYLES; s++)
+        say("style %s: %ld rounds, %ld children with SA_RESTART, %ld without\n", style_names[s], style_count[s],
+            style_kids[1][s], style_kids[0][s]);
     expect_no_children("end");
     return stress_finish();
 }

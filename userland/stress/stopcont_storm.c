@@ -9,17 +9,23 @@
  * that there is no second report (WNOHANG), sometimes sends the stop signal again to the
  * stopped target (which must not produce a new report), then continues it with SIGCONT and
  * observes every continue (WCONTINUED); children with a handler acknowledge each SIGCONT
- * through a pipe before the next round (so no SIGCONT is discarded by a later stop). Checked:
+ * through a pipe before the next round (so no SIGCONT is discarded by a later stop). Busy
+ * children (one of them with a busy second thread) count in shared memory: once the parent
+ * has seen a stop, their counters must not move (every thread is stopped). Checked:
  * exactly the transitions POSIX guarantees, SIGCONT handler runs == continues, no EINTR in
  * children whose handler has SA_RESTART or who have no handler, a stopped child killed by
  * SIGKILL reports "killed by 9", no child left.
  */
 #include "stress.h"
 #include <pthread.h>
+#include <sys/mman.h>
 
 #define MAX_KIDS 8
-enum { K_READ, K_BUSY, K_SLEEP, K_THREADS, K_N };
-static const char *kind_names[K_N] = {"read", "busy", "sleep", "threads"};
+enum { K_READ, K_BUSY, K_SLEEP, K_THREADS, K_BUSYTHREAD, K_N };
+static const char *kind_names[K_N] = {"read", "busy", "sleep", "threads", "busy thread"};
+/* Shared with the parent: busy children count here, so the parent can check that a child it
+   saw stopped is really frozen, every thread of it (group stop). */
+static volatile unsigned long *counters;
 enum { H_NONE, H_RESTART, H_NORESTART, H_N };
 static const char *hmode_names[H_N] = {"no handler", "SA_RESTART", "no SA_RESTART"};
 
@@ -46,6 +52,16 @@ static void on_cont(int s) {
     write(c_ack, &b, 1);
 }
 
+static void *busy_thread(void *arg) {
+    int i = (int)(long)arg;
+    for (;;) {
+        for (int k = 0; k < 1000; k++)
+            counters[i]++;
+        sched_yield();
+    }
+    return NULL;
+}
+
 static void *futex_thread(void *arg) {
     for (;;)
         syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
@@ -62,9 +78,9 @@ static void child_main(int idx, int kind, int hmode, int cmd_r, int ack_w) {
     signal(SIGCHLD, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
-    if (kind == K_THREADS) {
+    if (kind == K_THREADS || kind == K_BUSYTHREAD) {
         pthread_t t;
-        if (pthread_create(&t, NULL, futex_thread, NULL) != 0)
+        if (pthread_create(&t, NULL, kind == K_THREADS ? futex_thread : busy_thread, (void *)(long)idx) != 0)
             _exit(96);
     }
     if (kind == K_BUSY || kind == K_SLEEP)
@@ -86,6 +102,7 @@ static void child_main(int idx, int kind, int hmode, int cmd_r, int ack_w) {
         if (kind == K_BUSY) {
             for (int i = 0; i < 2000; i++)
                 spin += (unsigned long)i;
+            counters[idx]++;
             sched_yield();
         }
         r = read(cmd_r, &c, 1);
@@ -200,10 +217,13 @@ int main(int argc, char **argv) {
     stress_init(argc, argv, "stopcont_storm");
     signal(SIGPIPE, SIG_IGN);
     rng_t rng = rng_make(4000);
-    nkids = (int)rng_range(&rng, 4, MAX_KIDS);
+    nkids = (int)rng_range(&rng, K_N, MAX_KIDS);
     int ack[2];
     xpipe(ack);
     ack_r = ack[0];
+    counters = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (counters == MAP_FAILED)
+        DIE("mmap");
     set_action(SIGCHLD, on_chld, SA_RESTART, NULL);
     say("children:");
     for (int i = 0; i < nkids; i++) {
@@ -241,8 +261,8 @@ int main(int argc, char **argv) {
     static const int stopsigs[4] = {SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU};
     static const char *stopnames[4] = {"SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU"};
     static const char *method_names[3] = {"waitpid", "waitid", "waitid+WNOWAIT"};
-    int rounds = 24 * stress_scale;
-    long stops = 0, conts = 0, restops = 0;
+    int rounds = scaled(6000);
+    long stops = 0, conts = 0, restops = 0, per_sig[4][3] = {{0}}, group_rounds = 0;
     int all_ok = 1;
     for (int r = 0; r < rounds; r++) {
         rng_t rr = rng_make(5000 + r);
@@ -259,6 +279,7 @@ int main(int argc, char **argv) {
         bad_reports = 0;
         int seen[MAX_KIDS] = {0};
 
+        VSAY("round %d: %s to %s %d\n", r, stopnames[s], whole_group ? "group" : "child", target);
         if (kill(who, stopsigs[s]) < 0)
             DIE("kill stop");
         stat_signals += nm;
@@ -267,7 +288,22 @@ int main(int argc, char **argv) {
         int stop_once = 1;
         for (int n = 0; n < nm; n++)
             stop_once &= seen[members[n]] == 1;
+        /* Every member is stopped, all its threads: the busy ones count no more. */
+        unsigned long before[MAX_KIDS];
+        int busy = 0;
+        for (int n = 0; n < nm; n++) {
+            before[n] = counters[members[n]];
+            busy |= kids[members[n]].kind == K_BUSY || kids[members[n]].kind == K_BUSYTHREAD;
+        }
+        if (busy)
+            sleep_ms(1);
+        int frozen = 1;
+        for (int n = 0; n < nm; n++)
+            frozen &= counters[members[n]] == before[n];
+        if (!frozen)
+            say("round %d: a child reported stopped is still running\n", r);
         int quiet = no_more(who, 0);
+        VSAY("round %d: stops seen, frozen %d\n", r, frozen);
         if (restop) {
             kill(who, stopsigs[(s + 1) % 4]);
             stat_signals += nm;
@@ -278,6 +314,7 @@ int main(int argc, char **argv) {
         stops += nm;
 
         memset(seen, 0, sizeof seen);
+        VSAY("round %d: SIGCONT\n", r);
         if (kill(who, SIGCONT) < 0)
             DIE("kill cont");
         stat_signals += nm;
@@ -294,6 +331,7 @@ int main(int argc, char **argv) {
             if (kids[members[n]].hmode != H_NONE)
                 want_acks++;
         }
+        VSAY("round %d: continues seen, waiting for %d acks\n", r, want_acks);
         for (int n = 0; n < want_acks; n++) {
             char c;
             if (!read_full(ack_r, &c, 1))
@@ -305,14 +343,18 @@ int main(int argc, char **argv) {
         for (int n = 0; n < nm; n++)
             acks_ok &= got[members[n]] == (kids[members[n]].hmode != H_NONE);
         conts += nm;
-        int ok = stop_once && cont_once && quiet && acks_ok && bad_reports == 0;
-        EXPECT(ok, "round %d: stop once %d, continue once %d, no extra report %d, acks %d, bad reports %d", r,
-               stop_once, cont_once, quiet, acks_ok, bad_reports);
+        int ok = stop_once && cont_once && quiet && acks_ok && bad_reports == 0 && frozen;
+        EXPECT(ok, "round %d: stop once %d, continue once %d, no extra report %d, acks %d, bad reports %d, frozen %d",
+               r, stop_once, cont_once, quiet, acks_ok, bad_reports, frozen);
         all_ok &= ok;
-        say("round %d: %s %d (%d), %s%s, %s: each stopped once: %s, each continued once: %s, no extra report: %s, "
-            "handlers acked: %s\n",
+        per_sig[s][method] += nm;
+        if (whole_group)
+            group_rounds++;
+        if (SHOW_ROUND(r, ok))
+            say("round %d: %s %d (%d), %s%s, %s: each stopped once: %s, frozen: %s, each continued once: %s, "
+            "no extra report: %s, handlers acked: %s\n",
             r, whole_group ? "group" : "child", target, nm, stopnames[s], restop ? " twice" : "", method_names[method],
-            YESNO(stop_once), YESNO(cont_once), YESNO(quiet), YESNO(acks_ok));
+            YESNO(stop_once), YESNO(frozen), YESNO(cont_once), YESNO(quiet), YESNO(acks_ok));
     }
 
     /* The end: odd children are stopped then SIGKILLed, even ones quit and report. */
@@ -378,6 +420,10 @@ int main(int argc, char **argv) {
     int chld_ok = chld_stopped >= 1 && chld_continued >= 1 && chld_other >= 1;
     EXPECT(chld_ok, "SIGCHLD handler: stopped %d continued %d other %d", (int)chld_stopped, (int)chld_continued,
            (int)chld_other);
+    for (int s = 0; s < 4; s++)
+        say("%s: stops observed with waitpid %ld, waitid %ld, waitid+WNOWAIT %ld\n", stopnames[s], per_sig[s][0],
+            per_sig[s][1], per_sig[s][2]);
+    say("rounds aimed at a whole group: %ld\n", group_rounds);
     say("stops %ld (re-stops of a stopped target %ld), continues %ld; all transitions exact: %s\n", stops, restops,
         conts, YESNO(all_ok));
     say("final statuses: %s; SIGCONT handler runs == continues: %s; no EINTR with SA_RESTART or no handler: %s\n",

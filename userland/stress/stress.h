@@ -43,9 +43,10 @@
 #endif
 
 static unsigned long stress_seed = 1;
-static int stress_scale = 1;
+static double stress_scale = 1; /* may be fractional: 0.25 for the short suite */
 static long stat_forks, stat_signals;
 static int invariant_failures;
+static int stress_verbose; /* a third argument "v": print every round (for debugging) */
 static const char *stress_name = "stress";
 
 /* --- output ------------------------------------------------------------------------------- */
@@ -166,10 +167,29 @@ static void stress_init(int argc, char **argv, const char *name) {
     if (argc > 1)
         stress_seed = strtoul(argv[1], NULL, 0);
     if (argc > 2)
-        stress_scale = atoi(argv[2]);
-    if (stress_scale < 1)
+        stress_scale = strtod(argv[2], NULL);
+    if (argc > 3 && argv[3][0] == 'v')
+        stress_verbose = 1;
+    if (!(stress_scale > 0))
         stress_scale = 1;
-    say("%s seed=%lu scale=%d\n", name, stress_seed, stress_scale);
+    say("%s seed=%lu scale=%g\n", name, stress_seed, stress_scale);
+}
+
+/* Whether to print the line of round r: the first few, and any round that went wrong (the
+   summaries stay short; a wrong round shows up in the diff against Linux). */
+/* Progress lines printed only in verbose mode. */
+#define VSAY(...)                                                                           \
+    do {                                                                                    \
+        if (stress_verbose)                                                                 \
+            say(__VA_ARGS__);                                                               \
+    } while (0)
+
+#define SHOW_ROUND(r, ok) ((r) < 3 || !(ok) || stress_verbose)
+
+/* n scaled by SCALE, at least 1. */
+static int scaled(int n) {
+    double v = n * stress_scale + 0.5;
+    return v < 1 ? 1 : (int)v;
 }
 
 /* Prints the verdict and the stats line; returns the exit status for main. */
