@@ -197,6 +197,8 @@ pub struct Thread {
     pub trace_syscalls: AtomicBool,
     /// Exit code given to `exit` (thread exit).
     pub exit_code: AtomicU32,
+    /// Start of the kernel time not yet charged to the process (see `task::charge_system`).
+    pub cpu_mark: AtomicU64,
     /// How to resume a call interrupted with ERESTART_RESTARTBLOCK (`restart_syscall`).
     pub restart_block: spin::Mutex<Option<crate::proc::signal::RestartBlock>>,
 }
@@ -404,6 +406,7 @@ impl Thread {
             trace_syscalls: AtomicBool::new(false),
             exit_code: AtomicU32::new(0),
             restart_block: spin::Mutex::new(None),
+            cpu_mark: AtomicU64::new(crate::time::now_ns()),
         });
         t.process.state.lock().threads.push(Arc::downgrade(&t));
         t

@@ -35,7 +35,7 @@ const BLOCKED_NS: u64 = 1_000_000;
 pub fn spawn(thread: Arc<Thread>, ctx: alloc::boxed::Box<UserContext>) -> kairos_abi::Result<()> {
     process::register_thread(&thread);
     let t = thread.clone();
-    let body = Accounted { process: thread.process.clone(), inner: alloc::boxed::Box::pin(run_thread(t, ctx)) };
+    let body = Accounted { thread: thread.clone(), inner: alloc::boxed::Box::pin(run_thread(t, ctx)) };
     let handle = sched::spawner().spawn("user-thread", body).map_err(|_| kairos_abi::Errno::EAGAIN)?;
     thread.task_id.store(handle.id().as_u64(), Ordering::Relaxed);
     sched::trace(trace_kind::USER_THREAD, handle.id().as_u64(), u64::from(thread.tid), u64::from(thread.process.pid));
@@ -43,11 +43,12 @@ pub fn spawn(thread: Arc<Thread>, ctx: alloc::boxed::Box<UserContext>) -> kairos
     Ok(())
 }
 
-/// Wraps a thread's task to charge the time its polls take: whatever of it was not spent in
-/// user mode (counted in the loop) is system time. Time asleep in a blocking call is not
-/// charged, because the task is not being polled then.
+/// Wraps a thread's task so that time spent running it in the kernel is charged as system
+/// time as it happens: `cpu_mark` is set when a poll starts and after every return from user
+/// mode, and [`charge_system`] adds the time since the mark. Time asleep in a blocking call is
+/// not charged, because the task is not being polled then.
 struct Accounted<F> {
-    process: Arc<Process>,
+    thread: Arc<Thread>,
     inner: core::pin::Pin<alloc::boxed::Box<F>>,
 }
 
@@ -55,16 +56,19 @@ impl<F: core::future::Future<Output = ()>> core::future::Future for Accounted<F>
     type Output = ();
 
     fn poll(mut self: core::pin::Pin<&mut Self>, cx: &mut core::task::Context<'_>) -> core::task::Poll<()> {
-        let user_before = self.process.cpu_ns.0.load(Ordering::Relaxed);
-        let start = crate::time::now_ns();
+        self.thread.cpu_mark.store(crate::time::now_ns(), Ordering::Relaxed);
         let r = self.inner.as_mut().poll(cx);
-        let elapsed = crate::time::now_ns().saturating_sub(start);
-        let user = self.process.cpu_ns.0.load(Ordering::Relaxed).saturating_sub(user_before);
-        let system = elapsed.saturating_sub(user);
-        self.process.cpu_ns.1.fetch_add(system, Ordering::Relaxed);
-        crate::syscall::charge_cpu(&self.process, 0, system);
+        charge_system(&self.thread);
         r
     }
+}
+
+/// Charges the kernel time since the thread's mark to its process and moves the mark.
+fn charge_system(t: &Thread) {
+    let now = crate::time::now_ns();
+    let spent = now.saturating_sub(t.cpu_mark.swap(now, Ordering::Relaxed));
+    t.process.cpu_ns.1.fetch_add(spent, Ordering::Relaxed);
+    crate::syscall::charge_cpu(&t.process, 0, spent);
 }
 
 fn arm_preemption() {
@@ -98,11 +102,14 @@ pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>)
         drop(mm);
         arm_preemption();
         sched::trace(trace_kind::USER_ENTER, tid, ctx.regs.rip, 0);
+        charge_system(&t);
         let user_start = crate::time::now_ns();
         enter_user(&mut ctx);
         let vector = ctx.regs.vector;
-        let user_ns = crate::time::now_ns() - user_start;
+        let user_end = crate::time::now_ns();
+        let user_ns = user_end - user_start;
         t.process.cpu_ns.0.fetch_add(user_ns, Ordering::Relaxed);
+        t.cpu_mark.store(user_end, Ordering::Relaxed);
         crate::syscall::charge_cpu(&t.process, user_ns, 0);
         if vector == SYSCALL_VECTOR {
             cpu::enable_interrupts();
