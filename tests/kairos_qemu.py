@@ -224,7 +224,9 @@ def main():
     if a.interactive:
         cmd = qemu_command(a.kernel, a.cmdline, initrd=a.initrd, serial="mon:stdio")
         print("kairos: " + " ".join(cmd), file=sys.stderr)
-        os.execvp(cmd[0], cmd)
+        status = subprocess.call(cmd)
+        # A clean power-off leaves QEMU through isa-debug-exit with the success code.
+        sys.exit(0 if status in (0, EXIT_SUCCESS) else status)
     r = run(a.kernel, a.cmdline, a.timeout, a.log, a.initrd)
     sys.stdout.write(r.output)
     print(f"\n[qemu: {r.verdict}, status {r.status}, {r.seconds:.1f} s]")
