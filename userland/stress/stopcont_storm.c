@@ -18,7 +18,9 @@
  */
 #include "stress.h"
 #include <pthread.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/select.h>
 
 #define MAX_KIDS 8
 enum { K_READ, K_BUSY, K_SLEEP, K_THREADS, K_BUSYTHREAD, K_N };
@@ -211,6 +213,151 @@ static int no_more(pid_t who, int cont) {
         return 0;
     }
     return 1;
+}
+
+
+/* --- timed calls resumed after stop/continue ------------------------------------------------
+ * A child blocks in a call with a 600 ms timeout while the parent stops and continues it every
+ * ~150 ms. Without a handler a stop/continue must be invisible and the call must keep its
+ * original deadline (Linux's restart_block: nanosleep, clock_nanosleep, futex and poll resume
+ * with the time left; select wrote the time left back to its timeval), so it ends after about
+ * 600 ms. A kernel that restarts such a call with its full timeout never ends it while the
+ * stops go on. sigtimedwait is the exception: Linux fails it with EINTR at the first stop. */
+enum { T_NANOSLEEP, T_CLOCK_NANOSLEEP, T_FUTEX, T_POLL, T_SELECT, T_SIGTIMEDWAIT, T_N };
+static const char *tnames[T_N] = {"nanosleep", "clock_nanosleep", "futex_wait", "poll", "select", "sigtimedwait"};
+
+struct tresult {
+    long ret;
+    int err;
+    long ms;
+};
+
+static long mono_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void timed_child(int op, int report_w) {
+    static volatile int word;
+    int p[2];
+    if (pipe(p) < 0)
+        _exit(90);
+    sigset_t usr1;
+    sigemptyset(&usr1);
+    sigaddset(&usr1, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &usr1, NULL);
+    long t0 = mono_ms(), r = 0;
+    errno = 0;
+    switch (op) {
+    case T_NANOSLEEP: {
+        struct timespec ts = {0, 600000000};
+        r = nanosleep(&ts, NULL);
+        break;
+    }
+    case T_CLOCK_NANOSLEEP: {
+        struct timespec ts = {0, 600000000};
+        r = clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+        if (r != 0) {
+            errno = (int)r;
+            r = -1;
+        }
+        break;
+    }
+    case T_FUTEX: {
+        struct timespec ts = {0, 600000000};
+        r = syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);
+        break;
+    }
+    case T_POLL: {
+        struct pollfd pf = {p[0], POLLIN, 0};
+        r = poll(&pf, 1, 600);
+        break;
+    }
+    case T_SELECT: {
+        fd_set rf;
+        FD_ZERO(&rf);
+        FD_SET(p[0], &rf);
+        struct timeval tv = {0, 600000};
+        r = select(p[0] + 1, &rf, NULL, NULL, &tv);
+        break;
+    }
+    case T_SIGTIMEDWAIT: {
+        struct timespec ts = {0, 600000000};
+        /* raw: musl's sigtimedwait retries on EINTR */
+        r = syscall(SYS_rt_sigtimedwait, &usr1, NULL, &ts, 8);
+        break;
+    }
+    }
+    struct tresult res = {r, r < 0 ? errno : 0, mono_ms() - t0};
+    write_full(report_w, &res, sizeof res);
+    _exit(0);
+}
+
+static void timed_resume_phase(void) {
+    for (int op = 0; op < T_N; op++) {
+        int rp[2];
+        xpipe(rp);
+        pid_t c = xfork();
+        if (c == 0) {
+            close(rp[0]);
+            timed_child(op, rp[1]);
+        }
+        close(rp[1]);
+        long t0 = mono_ms();
+        int got = 0, cycles = 0;
+        struct tresult res = {0, 0, 0};
+        while (!got && mono_ms() - t0 < 3000) {
+            struct pollfd pf = {rp[0], POLLIN, 0};
+            int n = poll(&pf, 1, 130);
+            if (n > 0) {
+                got = read_full(rp[0], &res, sizeof res);
+                break;
+            }
+            if (kill(c, SIGSTOP) < 0)
+                break;
+            int st;
+            if (waitpid_retry(c, &st, WUNTRACED, NULL) != c)
+                break;
+            if (WIFEXITED(st) || WIFSIGNALED(st)) {
+                c = -1;
+                break;
+            }
+            sleep_ms(20);
+            kill(c, SIGCONT);
+            waitpid_retry(c, &st, WCONTINUED, NULL);
+            cycles++;
+            stat_signals += 2;
+        }
+        if (!got) {
+            struct pollfd pf = {rp[0], POLLIN, 0};
+            if (poll(&pf, 1, 0) > 0)
+                got = read_full(rp[0], &res, sizeof res);
+        }
+        close(rp[0]);
+        if (c > 0) {
+            kill(c, SIGKILL);
+            waitpid_retry(c, NULL, 0, NULL);
+        }
+        const char *want = op == T_SIGTIMEDWAIT ? "EINTR" : op == T_FUTEX ? "ETIMEDOUT" : "0";
+        char gotbuf[32];
+        if (!got)
+            snprintf(gotbuf, sizeof gotbuf, "nothing");
+        else if (res.ret < 0)
+            snprintf(gotbuf, sizeof gotbuf, "%s", errname(res.err));
+        else
+            snprintf(gotbuf, sizeof gotbuf, "%ld", res.ret);
+        int in_time = got && res.ms < 2500;
+        int ok = strcmp(gotbuf, want) == 0 && in_time && cycles >= 1;
+        if (got)
+            EXPECT(ok, "%s (600 ms) under stop/continue: %s after %ld ms and %d stops, want %s within 2.5 s",
+                   tnames[op], gotbuf, res.ms, cycles, want);
+        else
+            EXPECT(ok, "%s (600 ms) under stop/continue: still blocked after 3 s and %d stops, want %s", tnames[op],
+                   cycles, want);
+        say("%s (600 ms timeout) under stop/continue every ~150 ms: %s, within 2.5 s: %s\n", tnames[op], gotbuf,
+            YESNO(in_time));
+    }
 }
 
 int main(int argc, char **argv) {
@@ -430,6 +577,7 @@ int main(int argc, char **argv) {
         YESNO(statuses_ok), YESNO(counts_ok), YESNO(eintr_ok));
     say("SIGCHLD seen for stop, continue and exit (each >= 1): %s\n", YESNO(chld_ok));
     signal(SIGCHLD, SIG_DFL);
+    timed_resume_phase();
     expect_no_children("end");
     return stress_finish();
 }

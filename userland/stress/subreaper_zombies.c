@@ -13,6 +13,7 @@
  * nothing else is reaped, the counts are exact, no child is left (ECHILD).
  */
 #include "stress.h"
+#include <poll.h>
 #include <sys/prctl.h>
 
 struct rec {
@@ -138,6 +139,129 @@ static void middle_main(int wave, int m, int nkids) {
             _exit(96);
     }
     _exit(0);
+}
+
+
+/* --- orphaned process groups ------------------------------------------------------------------
+ * A middle forks a child C that stops itself (SIGSTOP); the middle sees the stop and exits, and
+ * C is adopted by the subreaper. Three layouts:
+ *   0  the middle stays in our group, C makes a new group: C's group keeps a link to the
+ *      session through its new parent (the subreaper, in another group of the same session):
+ *      not orphaned, nothing happens;
+ *   1  the middle makes a new session, C makes a new group in it: the middle's exit orphans
+ *      C's group (its only link, the middle, is gone; the subreaper is in another session),
+ *      which has a stopped member: the kernel sends it SIGHUP then SIGCONT;
+ *   2  the middle makes a new session and C stays in the middle's group: that group was
+ *      orphaned already (a session leader's group has no parent in its session), the exit
+ *      does not newly orphan it, so nothing is sent (Linux's kill_orphaned_pgrp).
+ * C's handler counts SIGHUP; C reports the count once continued (by the kernel, or by the
+ * subreaper after checking for 30 ms that nothing came). */
+static volatile sig_atomic_t hups;
+static void on_hup(int s) { hups++; }
+
+static int orphan_round(int layout, int report_r, int report_w) {
+    int quit[2]; /* C exits when this is closed (so its continue is seen before its exit) */
+    xpipe(quit);
+    pid_t m = xfork();
+    if (m == 0) {
+        close(report_r);
+        close(quit[1]);
+        if (layout >= 1 && setsid() < 0)
+            _exit(80);
+        int go[2];
+        if (pipe(go) < 0)
+            _exit(83);
+        pid_t c = fork();
+        if (c < 0)
+            _exit(81);
+        if (c == 0) {
+            hups = 0;
+            set_handler(SIGHUP, on_hup, 0, NULL);
+            if (layout <= 1 && setpgid(0, 0) < 0)
+                _exit(84);
+            kill(getpid(), SIGSTOP);
+            /* continued: by the kernel (orphaned) or by the subreaper */
+            int r[2] = {getpid(), hups};
+            write_full(report_w, r, sizeof r);
+            char q;
+            while (read(quit[0], &q, 1) < 0 && errno == EINTR)
+                ;
+            _exit(0);
+        }
+        if (layout <= 1)
+            setpgid(c, c);
+        int st;
+        if (waitpid_retry(c, &st, WUNTRACED, NULL) != c || !WIFSTOPPED(st))
+            _exit(82);
+        int r[2] = {c, -1}; /* "here is C, stopped; I exit now" */
+        write_full(report_w, r, sizeof r);
+        _exit(0);
+    }
+    close(quit[0]);
+    int st, msg[2];
+    if (!read_full(report_r, msg, sizeof msg) || msg[1] != -1)
+        DIE("orphan round: middle");
+    pid_t c = msg[0];
+    waitpid_retry(m, &st, 0, NULL);
+    int ok = WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    if (layout == 1) {
+        /* the kernel continues C: CLD_CONTINUED for us, then C reports one SIGHUP */
+        pid_t r = waitpid_retry(c, &st, WCONTINUED, NULL);
+        ok &= r == c && WIFCONTINUED(st);
+        ok &= read_full(report_r, msg, sizeof msg) && msg[0] == c && msg[1] == 1;
+        if (!ok)
+            say("layout 1: continued %s, report pid ok %d hups %d\n", YESNO(r == c && WIFCONTINUED(st)),
+                msg[0] == c, msg[1]);
+    } else {
+        /* C stays stopped: nothing may come from it */
+        struct pollfd pf = {report_r, POLLIN, 0};
+        int n;
+        while ((n = poll(&pf, 1, 30)) < 0 && errno == EINTR)
+            ;
+        if (n != 0)
+            say("layout %d: the stopped child was continued by the kernel\n", layout);
+        ok &= n == 0;
+        kill(c, SIGCONT);
+        stat_signals++;
+        pid_t r = waitpid_retry(c, &st, WCONTINUED, NULL);
+        int cont = r == c && WIFCONTINUED(st);
+        int got = read_full(report_r, msg, sizeof msg);
+        if (!cont || !got || msg[0] != c || msg[1] != 0)
+            say("layout %d: continued %s, SIGHUPs %d\n", layout, YESNO(cont), got ? msg[1] : -1);
+        ok &= cont && got && msg[0] == c && msg[1] == 0;
+    }
+    close(quit[1]);
+    waitpid_retry(c, &st, 0, NULL);
+    ok &= WIFEXITED(st) && WEXITSTATUS(st) == 0;
+    stat_forks += 2;
+    stat_signals += 2 + 2 * (layout == 1);
+    return ok;
+}
+
+static void orphan_phase(void) {
+    int rp[2];
+    xpipe(rp);
+    int rounds = scaled(60), bad[3] = {0}, runs[3] = {0};
+    static const char *names[3] = {
+        "new group in our session (not orphaned): no SIGHUP, stays stopped",
+        "new group in a new session (newly orphaned): SIGHUP + SIGCONT from the kernel",
+        "the new session's own group (orphaned before the exit): no SIGHUP, stays stopped"};
+    for (int r = 0; r < rounds; r++) {
+        int layout = r % 3;
+        runs[layout]++;
+        if (!orphan_round(layout, rp[0], rp[1])) {
+            bad[layout]++;
+            if (bad[layout] <= 3)
+                say("orphan round %d (layout %d) wrong\n", r, layout);
+        }
+    }
+    close(rp[0]);
+    close(rp[1]);
+    for (int l = 0; l < 3; l++) {
+        EXPECT(bad[l] == 0, "orphaned process groups, layout %d: %d of %d rounds wrong", l, bad[l], runs[l]);
+        say("stopped child adopted by the subreaper, %s: %d rounds, right: %s\n", names[l], runs[l],
+            YESNO(bad[l] == 0));
+    }
 }
 
 int main(int argc, char **argv) {
@@ -274,6 +398,7 @@ int main(int argc, char **argv) {
             YESNO(reaped == want && wrong == 0 && stranger == 0 && twice == 0));
     }
     pidmap_free(&map);
+    orphan_phase();
     say("processes reaped by the subreaper: %ld (orphans %ld, killed by signals %ld); all right: %s\n", total,
         total_orphans, total_killed, YESNO(all_ok));
     expect_no_children("end");

@@ -34,6 +34,28 @@ pub enum RestartBlock {
         /// User address of the `rem` timespec (0 = none).
         rem: u64,
     },
+    /// A timed poll: poll again until the same monotonic deadline.
+    Poll {
+        /// User address of the pollfd array.
+        fds: u64,
+        /// Number of entries.
+        nfds: usize,
+        /// Monotonic deadline (ns).
+        deadline: u64,
+    },
+    /// A futex wait with a timeout: wait again until the same monotonic deadline.
+    FutexWait {
+        /// The futex word.
+        uaddr: u64,
+        /// The expected value.
+        val: u32,
+        /// The wait bitset.
+        bitset: u32,
+        /// Private futex.
+        private: bool,
+        /// Monotonic deadline (ns).
+        deadline: u64,
+    },
 }
 
 /// Signals waiting for delivery.

@@ -276,6 +276,14 @@ fn adoptive_parent(p: &Arc<Process>) -> Option<Arc<Process>> {
 pub fn process_exit(p: &Arc<Process>, status: ExitStatus) {
     log::debug!(target: "proc", "pid {} exits: {status:?}", p.pid);
     cancel_timers(p, true);
+    // Process groups that were already orphaned before this exit get no SIGHUP/SIGCONT.
+    let groups_before: alloc::vec::Vec<(u32, bool)> = {
+        let mut g: alloc::vec::Vec<u32> = p.state.lock().children.iter().map(|c| c.state.lock().pgid).collect();
+        g.push(p.state.lock().pgid);
+        g.sort_unstable();
+        g.dedup();
+        g.into_iter().map(|pgid| (pgid, signal::is_orphaned_pgrp(pgid))).collect()
+    };
     // Orphans go to a subreaper or init.
     let children = core::mem::take(&mut p.state.lock().children);
     let heir = adoptive_parent(p);
@@ -310,7 +318,8 @@ pub fn process_exit(p: &Arc<Process>, status: ExitStatus) {
             let st = m.state.lock();
             m.pid != p.pid && st.pgid == pgid && st.stopped.is_some()
         });
-        if stopped && signal::is_orphaned_pgrp(pgid) {
+        let was_orphaned = groups_before.iter().any(|&(g, o)| g == pgid && o);
+        if stopped && !was_orphaned && signal::is_orphaned_pgrp(pgid) {
             signal::send_to_group(pgid, SigInfo::kernel(sig::SIGHUP));
             signal::send_to_group(pgid, SigInfo::kernel(sig::SIGCONT));
         }

@@ -12,6 +12,7 @@ use super::args::{UserPtr, read_val, write_val};
 use super::clock_gettime::timespec_to_ns;
 use crate::futex::{self as fx, FutexKey};
 use crate::proc::Thread;
+use crate::proc::signal::RestartBlock;
 
 fn keyed(t: &Thread, uaddr: u64, private: bool) -> kairos_abi::Result<FutexKey> {
     fx::key(&t.mm(), uaddr, private)
@@ -53,24 +54,7 @@ pub async fn sys_futex(
                     ns
                 })
             };
-            let key = keyed(t, uaddr, private)?;
-            // Check the word and register with no await in between (no lost wake).
-            if fx::read_word(&t.mm(), uaddr)? != val {
-                return Err(Errno::EAGAIN.into());
-            }
-            let wait = fx::wait(key, bitset);
-            match deadline {
-                None => super::interruptible(t, wait).await.map(|()| 0),
-                Some(d) => {
-                    let sleep = crate::sched::spawner().sleep_until(d);
-                    let raced = race(wait, sleep);
-                    match super::interruptible(t, raced).await {
-                        Ok(true) => Ok(0),
-                        Ok(false) => Err(Errno::ETIMEDOUT.into()),
-                        Err(_) => Err(Errno::ERESTARTNOHAND.into()),
-                    }
-                }
-            }
+            wait_word(t, uaddr, val, bitset, private, deadline).await
         }
         FUTEX_WAKE | FUTEX_WAKE_BITSET => {
             let bitset = if cmd == FUTEX_WAKE { u32::MAX } else { val3 };
@@ -125,6 +109,53 @@ pub async fn sys_futex(
             Err(Errno::ENOSYS.into())
         }
     }
+}
+
+/// FUTEX_WAIT proper: check the word, register and sleep (until `deadline`, if any). A timed
+/// wait interrupted by a signal records a restart block so that, when no handler runs (a stop
+/// and continue), it resumes until the same deadline instead of starting the timeout afresh.
+async fn wait_word(
+    t: &Arc<Thread>,
+    uaddr: u64,
+    val: u32,
+    bitset: u32,
+    private: bool,
+    deadline: Option<u64>,
+) -> SysResult {
+    let key = keyed(t, uaddr, private)?;
+    // Check the word and register with no await in between (no lost wake).
+    if fx::read_word(&t.mm(), uaddr)? != val {
+        return Err(Errno::EAGAIN.into());
+    }
+    let wait = fx::wait(key, bitset);
+    match deadline {
+        None => super::interruptible(t, wait).await.map(|()| 0),
+        Some(d) => {
+            let sleep = crate::sched::spawner().sleep_until(d);
+            let raced = race(wait, sleep);
+            match super::interruptible(t, raced).await {
+                Ok(true) => Ok(0),
+                Ok(false) => Err(Errno::ETIMEDOUT.into()),
+                Err(_) => {
+                    *t.restart_block.lock() =
+                        Some(RestartBlock::FutexWait { uaddr, val, bitset, private, deadline: d });
+                    Err(Errno::ERESTART_RESTARTBLOCK.into())
+                }
+            }
+        }
+    }
+}
+
+/// Resumes an interrupted timed futex wait (`restart_syscall`).
+pub async fn restart_wait(
+    t: &Arc<Thread>,
+    uaddr: u64,
+    val: u32,
+    bitset: u32,
+    private: bool,
+    deadline: u64,
+) -> SysResult {
+    wait_word(t, uaddr, val, bitset, private, Some(deadline)).await
 }
 
 /// Waits for `a` or `b`: true when `a` finished first. The loser is dropped (cancelled).

@@ -41,10 +41,19 @@ pub async fn sys_nanosleep(t: &Arc<Thread>, req: UserPtr<Timespec>, rem: UserPtr
 
 /// `restart_syscall()`: resumes the call recorded in the thread's restart block.
 pub async fn sys_restart_syscall(t: &Arc<Thread>) -> SysResult {
-    match t.restart_block.lock().take() {
+    // Take the block first: the lock guard must not live across the match (the sleep may
+    // store a new block when interrupted again).
+    let block = t.restart_block.lock().take();
+    match block {
         Some(RestartBlock::Sleep { deadline, rem }) => {
             let rem = (rem != 0).then(|| UserPtr::new(rem));
             Box::pin(sleep_until(t, deadline, rem)).await
+        }
+        Some(RestartBlock::FutexWait { uaddr, val, bitset, private, deadline }) => {
+            Box::pin(super::futex::restart_wait(t, uaddr, val, bitset, private, deadline)).await
+        }
+        Some(RestartBlock::Poll { fds, nfds, deadline }) => {
+            Box::pin(super::poll::restart_poll(t, fds, nfds, deadline)).await
         }
         None => Err(Errno::EINTR.into()),
     }

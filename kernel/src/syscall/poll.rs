@@ -252,7 +252,25 @@ async fn do_poll(t: &Thread, addr: u64, nfds: usize, timeout: Timeout) -> SysRes
 /// `poll(fds, nfds, timeout_ms)`: a negative timeout waits forever.
 pub async fn sys_poll(t: &Arc<Thread>, fds: u64, nfds: usize, timeout_ms: i32) -> SysResult {
     let timeout = if timeout_ms < 0 { Timeout::Never } else { Timeout::after_nanos(timeout_ms as u64 * 1_000_000) };
-    do_poll(t, fds, nfds, timeout).await
+    poll_keeping_deadline(t, fds, nfds, timeout).await
+}
+
+/// `poll` with Linux's restart rule: a timed poll interrupted by a signal that runs no handler
+/// (a stop and continue) resumes through `restart_syscall` until the *same* deadline.
+async fn poll_keeping_deadline(t: &Arc<Thread>, fds: u64, nfds: usize, timeout: Timeout) -> SysResult {
+    let r = do_poll(t, fds, nfds, timeout).await;
+    match (&r, timeout) {
+        (Err(e), Timeout::Until(deadline)) if e.errno == Errno::ERESTARTNOHAND => {
+            *t.restart_block.lock() = Some(crate::proc::signal::RestartBlock::Poll { fds, nfds, deadline });
+            Err(Errno::ERESTART_RESTARTBLOCK.into())
+        }
+        _ => r,
+    }
+}
+
+/// Resumes an interrupted timed poll (`restart_syscall`).
+pub async fn restart_poll(t: &Arc<Thread>, fds: u64, nfds: usize, deadline: u64) -> SysResult {
+    poll_keeping_deadline(t, fds, nfds, Timeout::Until(deadline)).await
 }
 
 /// `ppoll(fds, nfds, tmo_p, sigmask, sigsetsize)`.
