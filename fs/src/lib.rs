@@ -12,12 +12,15 @@
 //! - [`path`]: [`Vfs`]: mounts, path resolution, getcwd paths,
 //!   and the namespace syscalls' semantics (open/mkdir/unlink/rename/...).
 //! - [`tmpfs`]: the in-memory filesystem.
+//! - [`block`]: the async [`BlockDevice`](block::BlockDevice) trait and the
+//!   in-memory [`MemDisk`](block::MemDisk).
 //! - [`cpio`]: newc archive parser and [`populate`](cpio::populate).
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
 extern crate alloc;
 
+pub mod block;
 pub mod cpio;
 pub mod path;
 pub mod tmpfs;

@@ -853,7 +853,7 @@ impl Vfs {
             if inode.file_type() == FileType::Symlink && !flags.contains(OpenFlags::O_PATH) {
                 return Err(err(Errno::ELOOP));
             }
-            self.finish_open(cx, &inode, flags)?;
+            self.finish_open(cx, &inode, flags).await?;
             return Ok((inode, false));
         }
 
@@ -889,7 +889,7 @@ impl Vfs {
                     if inode.is_dir() {
                         return Err(err(Errno::EISDIR));
                     }
-                    self.finish_open(cx, &inode, flags)?;
+                    self.finish_open(cx, &inode, flags).await?;
                     return Ok((inode, false));
                 }
                 Err(e) if e.errno == Errno::ENOENT => {
@@ -905,7 +905,7 @@ impl Vfs {
     }
 
     /// Checks access to an opened existing inode and applies `O_TRUNC`.
-    fn finish_open(&self, cx: &PathCtx<'_>, inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<()> {
+    async fn finish_open(&self, cx: &PathCtx<'_>, inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<()> {
         if flags.contains(OpenFlags::O_PATH) {
             return Ok(());
         }
@@ -927,7 +927,7 @@ impl Vfs {
         }
         self.permission(cx.cred, &**inode, want)?;
         if flags.contains(OpenFlags::O_TRUNC) && kind == FileType::Regular {
-            inode.setattr(&SetAttr { size: Some(0), ..SetAttr::default() })?;
+            inode.setattr_async(&SetAttr { size: Some(0), ..SetAttr::default() }).await?;
         }
         Ok(())
     }

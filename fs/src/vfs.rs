@@ -401,6 +401,15 @@ pub trait Inode: Any + Send + Sync {
         Err(Error::new(Errno::EPERM))
     }
 
+    /// [`Inode::setattr`] for changes that may need I/O: the kernel calls
+    /// this for every `size` change (`truncate`, `ftruncate`, `O_TRUNC`),
+    /// which on a disk filesystem frees or allocates blocks. Same errors as
+    /// `setattr`. The default runs `setattr`, which is right for memory
+    /// filesystems.
+    fn setattr_async<'a>(&'a self, attr: &'a SetAttr) -> BoxFuture<'a, Result<()>> {
+        ready(self.setattr(attr))
+    }
+
     /// Reads up to `buf.len()` bytes at `offset`; returns the count, 0 at
     /// or past end of file.
     ///

@@ -131,6 +131,7 @@ impl File {
                     return_errno!(EISDIR);
                 }
                 let off = self.offset();
+                crate::mm::pagecache::before_read(&**inode).await?;
                 let n = inode.read_at(off, buf).await?;
                 self.set_offset(off + n as u64);
                 Ok(n)
@@ -149,6 +150,7 @@ impl File {
                 if inode.file_type() == FileType::Directory {
                     return_errno!(EISDIR);
                 }
+                crate::mm::pagecache::before_read(&**inode).await?;
                 inode.read_at(offset, buf).await
             }
             _ => self.read_at_kind(t, offset, buf).await,
@@ -196,6 +198,7 @@ impl File {
                 let off =
                     if self.flags().contains(OpenFlags::O_APPEND) { inode.metadata().size } else { self.offset() };
                 let n = inode.write_at(off, data).await?;
+                crate::mm::pagecache::written(&**inode, off, &data[..n]);
                 self.set_offset(off + n as u64);
                 Ok(n)
             }
@@ -209,7 +212,11 @@ impl File {
             return_errno!(EBADF);
         }
         match &self.kind {
-            FileKind::Inode(inode) => inode.write_at(offset, data).await,
+            FileKind::Inode(inode) => {
+                let n = inode.write_at(offset, data).await?;
+                crate::mm::pagecache::written(&**inode, offset, &data[..n]);
+                Ok(n)
+            }
             _ => self.write_at_kind(t, data).await,
         }
     }

@@ -2,6 +2,7 @@
 //! region carved out at boot.
 
 pub mod frame;
+pub mod pagecache;
 pub mod vm;
 
 use crate::arch::boot::{BootInfo, MemoryRegion};

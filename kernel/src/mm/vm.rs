@@ -7,6 +7,7 @@
 //! space the CPU has loaded, so kernel work never needs a CR3 switch, and SMAP can stay on.
 
 use alloc::collections::BTreeMap;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use kairos_abi::{Errno, Result, return_errno};
@@ -15,6 +16,7 @@ use crate::arch::layout::{PAGE_SIZE, USER_END};
 use crate::arch::paging::{self, PTE_ADDR_MASK, PteFlags};
 use crate::arch::phys;
 use crate::mm::frame;
+use crate::mm::pagecache::CachedFile;
 
 bitflags::bitflags! {
     /// Access rights of a mapping (the values of `PROT_*`).
@@ -42,6 +44,23 @@ pub enum VmKind {
     Stack,
 }
 
+/// The file behind a file mapping: its page cache and where the mapping starts in it.
+#[derive(Clone)]
+pub struct VmFile {
+    /// The file's cached pages (the mapping keeps them alive).
+    pub cache: Arc<CachedFile>,
+    /// File offset of the mapping's first byte (page aligned).
+    pub offset: u64,
+    /// The path it was mapped by (for /proc/PID/maps).
+    pub path: Option<Arc<str>>,
+}
+
+impl core::fmt::Debug for VmFile {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "VmFile(ino {}, offset {:#x}, {:?})", self.cache.inode().ino(), self.offset, self.path)
+    }
+}
+
 /// One mapping `[start, end)`.
 #[derive(Clone, Debug)]
 pub struct Vma {
@@ -51,13 +70,35 @@ pub struct Vma {
     pub end: u64,
     /// Access rights.
     pub prot: VmProt,
-    /// Kind.
+    /// Kind ([`VmKind::Private`] or [`VmKind::Shared`] for file mappings).
     pub kind: VmKind,
+    /// The file, for file mappings.
+    pub file: Option<VmFile>,
 }
 
 impl Vma {
     fn shared(&self) -> bool {
         self.kind == VmKind::Shared
+    }
+
+    /// Shared anonymous memory (populated eagerly, never copied).
+    fn shared_anon(&self) -> bool {
+        self.shared() && self.file.is_none()
+    }
+
+    /// The same mapping restricted to start at `addr` (file offset moved along).
+    fn tail_from(&self, addr: u64) -> Vma {
+        let mut v = self.clone();
+        if let Some(f) = v.file.as_mut() {
+            f.offset += addr - self.start;
+        }
+        v.start = addr;
+        v
+    }
+
+    /// Page index in the file of the page at `page`.
+    fn file_index(&self, page: u64) -> Option<(&VmFile, u64)> {
+        self.file.as_ref().map(|f| (f, (f.offset + (page - self.start)) / PAGE_SIZE))
     }
 }
 
@@ -73,7 +114,7 @@ pub enum Access {
 }
 
 /// Why a fault could not be resolved.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum FaultError {
     /// No mapping at the address (SIGSEGV, SEGV_MAPERR).
     Unmapped,
@@ -81,6 +122,10 @@ pub enum FaultError {
     Protection,
     /// Out of memory.
     NoMemory,
+    /// A file mapping's page lies past the end of the file (SIGBUS, BUS_ADRERR).
+    PastEof,
+    /// A file page is not in the page cache: await [`CachedFile::page`] and retry.
+    NeedPage(Arc<CachedFile>, u64),
 }
 
 /// Lowest address user mappings may use (the first 64 KiB stay unmapped, like
@@ -181,6 +226,16 @@ impl AddressSpace {
     /// Adds a mapping over `[start, start+len)`, which must be free and page aligned.
     /// Shared mappings are populated at once (see [`VmKind::Shared`]).
     pub fn map(&mut self, start: u64, len: u64, prot: VmProt, kind: VmKind) -> Result<()> {
+        self.map_with(start, len, prot, kind, None)
+    }
+
+    /// [`AddressSpace::map`] of a file: pages come from `file`'s page cache (which the caller
+    /// has populated) on first touch; `kind` Private copies on write, Shared writes through.
+    pub fn map_file(&mut self, start: u64, len: u64, prot: VmProt, kind: VmKind, file: VmFile) -> Result<()> {
+        self.map_with(start, len, prot, kind, Some(file))
+    }
+
+    fn map_with(&mut self, start: u64, len: u64, prot: VmProt, kind: VmKind, file: Option<VmFile>) -> Result<()> {
         let end = start.checked_add(len).ok_or(Errno::ENOMEM)?;
         if !start.is_multiple_of(PAGE_SIZE) || len == 0 || end > USER_END {
             return_errno!(EINVAL);
@@ -188,8 +243,9 @@ impl AddressSpace {
         if self.overlaps(start, end) {
             return_errno!(EEXIST);
         }
-        self.vmas.insert(start, Vma { start, end, prot, kind });
-        if kind == VmKind::Shared {
+        let anon = file.is_none();
+        self.vmas.insert(start, Vma { start, end, prot, kind, file });
+        if kind == VmKind::Shared && anon {
             let mut a = start;
             while a < end {
                 if let Err(e) = self.fault_in_page(a, None) {
@@ -212,7 +268,7 @@ impl AddressSpace {
             return;
         }
         self.vmas.get_mut(&v.start).expect("vma exists").end = addr;
-        self.vmas.insert(addr, Vma { start: addr, ..v });
+        self.vmas.insert(addr, v.tail_from(addr));
     }
 
     /// Releases the pages of `[start, end)` (mappings are edited by the caller).
@@ -276,7 +332,8 @@ impl AddressSpace {
         let pml4 = self.pml4;
         for v in self.vmas.range_mut(start..end).map(|(_, v)| v) {
             v.prot = prot;
-            let shared = v.kind == VmKind::Shared;
+            // File pages stay read-only until a write fault marks them dirty.
+            let shared = v.shared_anon();
             paging::for_each_user_pte(pml4, v.start, v.end, &mut |va, slot, pte| {
                 let frame_addr = pte & PTE_ADDR_MASK;
                 // Private pages stay read-only until a write fault decides about copying.
@@ -319,13 +376,21 @@ impl AddressSpace {
         let slot = paging::user_pte_slot(self.pml4, page, true).ok_or(FaultError::NoMemory)?;
         let pte = paging::read_pte(slot);
         if pte & PteFlags::PRESENT.bits() == 0 {
+            if let Some((file, index)) = vma.file_index(page) {
+                return Self::fault_in_file_page(slot, &vma, file, index, access);
+            }
             let f = frame::alloc_user_zeroed().ok_or(FaultError::NoMemory)?;
             paging::write_pte(slot, f | pte_flags(vma.prot, true).bits());
             return Ok(());
         }
         let old = pte & PTE_ADDR_MASK;
         if access == Some(Access::Write) && pte & PteFlags::WRITABLE.bits() == 0 {
-            if vma.shared() || frame::user_refs(old) == 1 {
+            if vma.shared() {
+                if let Some((file, index)) = vma.file_index(page) {
+                    file.cache.mark_dirty(index);
+                }
+                paging::write_pte(slot, old | pte_flags(vma.prot, true).bits());
+            } else if frame::user_refs(old) == 1 {
                 paging::write_pte(slot, old | pte_flags(vma.prot, true).bits());
             } else {
                 // Copy on write.
@@ -341,6 +406,42 @@ impl AddressSpace {
             let writable = pte & PteFlags::WRITABLE.bits() != 0;
             paging::write_pte(slot, old | pte_flags(vma.prot, writable).bits());
             paging::flush_if_active(self.pml4, page);
+        }
+        Ok(())
+    }
+
+    /// Maps page `index` of a file mapping at the (empty) `slot`.
+    fn fault_in_file_page(
+        slot: u64,
+        vma: &Vma,
+        file: &VmFile,
+        index: u64,
+        access: Option<Access>,
+    ) -> core::result::Result<(), FaultError> {
+        let size = file.cache.inode().metadata().size;
+        if index >= size.div_ceil(PAGE_SIZE) {
+            return Err(FaultError::PastEof);
+        }
+        let Some(cached) = file.cache.lookup(index) else {
+            return Err(FaultError::NeedPage(file.cache.clone(), index));
+        };
+        let write = access == Some(Access::Write) || (access.is_none() && vma.prot.contains(VmProt::WRITE));
+        if vma.shared() {
+            if write {
+                file.cache.mark_dirty(index);
+            }
+            frame::get_user(cached);
+            paging::write_pte(slot, cached | pte_flags(vma.prot, write).bits());
+        } else if write {
+            // MAP_PRIVATE: the first write gets a private copy.
+            let new = frame::alloc_user_zeroed().ok_or(FaultError::NoMemory)?;
+            let mut buf = [0u8; PAGE_SIZE as usize];
+            phys::read_bytes(cached, &mut buf);
+            phys::write_bytes(new, &buf);
+            paging::write_pte(slot, new | pte_flags(vma.prot, true).bits());
+        } else {
+            frame::get_user(cached);
+            paging::write_pte(slot, cached | pte_flags(vma.prot, false).bits());
         }
         Ok(())
     }
@@ -504,7 +605,13 @@ impl AddressSpace {
                 None => {
                     self.vmas.insert(
                         old_end,
-                        Vma { start: old_end, end: new_end, prot: VmProt::READ | VmProt::WRITE, kind: VmKind::Heap },
+                        Vma {
+                            start: old_end,
+                            end: new_end,
+                            prot: VmProt::READ | VmProt::WRITE,
+                            kind: VmKind::Heap,
+                            file: None,
+                        },
                     );
                 }
             }
@@ -554,7 +661,7 @@ impl AddressSpace {
         // Grow in place when the mapping ends at old_end and the space after it is free.
         if fixed.is_none() && v.end == old_end && !self.overlaps(old_end, old + new_len) && old + new_len <= USER_END {
             self.vmas.get_mut(&v.start).expect("vma").end = old + new_len;
-            if v.shared() {
+            if v.shared_anon() {
                 let mut a = old_end;
                 while a < old + new_len {
                     self.fault_in_page(a, None).map_err(|_| Errno::ENOMEM)?;
@@ -579,7 +686,10 @@ impl AddressSpace {
         let moved = old_len.min(new_len);
         self.split_at(old);
         self.split_at(old + moved);
-        self.vmas.insert(new, Vma { start: new, end: new + new_len, prot: v.prot, kind: v.kind });
+        let mut moved_vma = v.tail_from(old);
+        moved_vma.start = new;
+        moved_vma.end = new + new_len;
+        self.vmas.insert(new, moved_vma);
         let (pml4, mut failed) = (self.pml4, false);
         paging::for_each_user_pte(pml4, old, old + moved, &mut |va, slot, pte| match paging::user_pte_slot(
             pml4,
@@ -603,7 +713,7 @@ impl AddressSpace {
         if old_len > moved {
             self.unmap(old + moved, old_len - moved)?;
         }
-        if v.shared() && new_len > moved {
+        if v.shared_anon() && new_len > moved {
             let mut a = new + moved;
             while a < new + new_len {
                 self.fault_in_page(a, None).map_err(|_| Errno::ENOMEM)?;
@@ -611,6 +721,26 @@ impl AddressSpace {
             }
         }
         Ok(new)
+    }
+
+    /// After `cache`'s file shrank to `size` bytes: drops the pages of its mappings that now
+    /// lie wholly past the end (private copies included, as Linux's truncate), so the next
+    /// access raises SIGBUS.
+    pub fn file_truncated(&mut self, cache: &Arc<CachedFile>, size: u64) {
+        let first_gone = size.div_ceil(PAGE_SIZE);
+        let ranges: Vec<(u64, u64)> = self
+            .vmas
+            .values()
+            .filter_map(|v| {
+                let f = v.file.as_ref().filter(|f| Arc::ptr_eq(&f.cache, cache))?;
+                let gone_at = (first_gone * PAGE_SIZE).saturating_sub(f.offset);
+                let start = v.start.saturating_add(gone_at).min(v.end).max(v.start);
+                (start < v.end).then_some((start, v.end))
+            })
+            .collect();
+        for (s, e) in ranges {
+            self.release_pages(s, e);
+        }
     }
 
     /// Releases every page and mapping (used by `execve` and on drop).

@@ -137,15 +137,27 @@ pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>)
         } else {
             let cr2 = cpu::read_cr2();
             cpu::enable_interrupts();
-            handle_exception(&t, &mut ctx, vector, cr2);
+            if let Some((cache, index)) = handle_exception(&t, &mut ctx, vector, cr2) {
+                // Page-in: await the file page, then let the instruction fault again.
+                if let Err(e) = cache.page(index).await {
+                    log::warn!(target: "mm", "page-in of page {index} failed: {e:?}");
+                    signal::force(&t, SigInfo::fault(sig::SIGBUS, sig::BUS_ADRERR, cr2));
+                }
+            }
         }
         signal::deliver(&t, &mut ctx).await;
     }
     exit_thread(&t);
 }
 
-/// Turns a CPU exception in user mode into a page-in or a signal.
-fn handle_exception(t: &Arc<Thread>, ctx: &mut UserContext, vector: u64, cr2: u64) {
+/// Turns a CPU exception in user mode into a page-in or a signal. Returns the file page to
+/// await when a fault needs one read from its file.
+fn handle_exception(
+    t: &Arc<Thread>,
+    ctx: &mut UserContext,
+    vector: u64,
+    cr2: u64,
+) -> Option<(Arc<crate::mm::pagecache::CachedFile>, u64)> {
     let rip = ctx.regs.rip;
     let info = match vector {
         14 => {
@@ -162,13 +174,15 @@ fn handle_exception(t: &Arc<Thread>, ctx: &mut UserContext, vector: u64, cr2: u6
             log::trace!(target: "fault", "pid {} tid {} page fault at {cr2:#x} ({access:?}, rip {rip:#x}): {r:?}", t.process.pid, t.tid);
             sched::trace(trace_kind::PAGE_FAULT_END, u64::from(t.tid), cr2, u64::from(r.is_err()));
             match r {
-                Ok(()) => return,
+                Ok(()) => return None,
+                Err(FaultError::NeedPage(cache, index)) => return Some((cache, index)),
+                Err(FaultError::PastEof) => SigInfo::fault(sig::SIGBUS, sig::BUS_ADRERR, cr2),
                 Err(FaultError::Unmapped) => SigInfo::fault(sig::SIGSEGV, sig::SEGV_MAPERR, cr2),
                 Err(FaultError::Protection) => SigInfo::fault(sig::SIGSEGV, sig::SEGV_ACCERR, cr2),
                 Err(FaultError::NoMemory) => {
                     log::warn!(target: "mm", "out of memory: killing pid {}", t.process.pid);
                     signal::group_exit(&t.process, ExitStatus::Signaled(sig::SIGKILL, false));
-                    return;
+                    return None;
                 }
             }
         }
@@ -185,6 +199,7 @@ fn handle_exception(t: &Arc<Thread>, ctx: &mut UserContext, vector: u64, cr2: u6
     };
     log::debug!(target: "signal", "pid {} tid {}: exception {vector} at {rip:#x} -> signal {}", t.process.pid, t.tid, info.signo);
     signal::force(t, info);
+    None
 }
 
 /// The exit path of a thread (its task ends right after).

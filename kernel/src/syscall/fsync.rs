@@ -19,14 +19,28 @@ pub async fn sys_fsync(t: &Arc<Thread>, fd: Fd) -> SysResult {
     let FileKind::Inode(inode) = &file.kind else {
         return Err(Errno::EINVAL.into());
     };
+    crate::mm::pagecache::sync_inode(&**inode).await?;
     inode.sync().await?;
     Ok(0)
 }
 
 /// `sync()`: syncs the root of every mount; errors are not reported (sync cannot fail).
 pub async fn sys_sync() -> SysResult {
+    let _ = crate::mm::pagecache::sync_all().await;
     for mount in vfs().mounts() {
         let _ = mount.root.sync().await;
+    }
+    Ok(0)
+}
+
+/// `syncfs(fd)`: syncs the filesystem `fd` is on (EBADF for a bad descriptor).
+pub async fn sys_syncfs(t: &Arc<Thread>, fd: Fd) -> SysResult {
+    let file = fd.file(t)?;
+    let _ = crate::mm::pagecache::sync_all().await;
+    if let Some(inode) = &file.inode
+        && let Some(mount) = vfs().mount_of(&**inode)
+    {
+        mount.root.sync().await?;
     }
     Ok(0)
 }

@@ -1,8 +1,9 @@
-//! `mmap`: anonymous private/shared memory and private file mappings.
+//! `mmap`: anonymous private/shared memory and file mappings.
 //!
-//! Private file mappings are filled from the file when they are created (copy semantics are
-//! exactly MAP_PRIVATE's, minus sharing unmodified pages with the page cache). Writable
-//! shared file mappings need the page cache of the storage work and fail with ENODEV for now.
+//! File mappings map the file's page cache (`mm::pagecache`): the pages the mapping covers
+//! are read in first (an async read that awaits the disk), then faults map them on first
+//! touch — read-only and copied on write for MAP_PRIVATE, written through (and written back
+//! to the file later) for MAP_SHARED. Pages past the end of the file raise SIGBUS.
 
 use alloc::sync::Arc;
 
@@ -13,8 +14,10 @@ use super::SysResult;
 use super::args::Fd;
 use crate::arch::layout::{PAGE_SIZE, USER_END};
 use crate::file::FileKind;
-use crate::mm::vm::{MMAP_MIN_ADDR, VmKind, VmProt};
+use crate::mm::pagecache;
+use crate::mm::vm::{MMAP_MIN_ADDR, VmFile, VmKind, VmProt};
 use crate::proc::Thread;
+use kairos_fs::FileType;
 
 /// `mmap(addr, len, prot, flags, fd, offset)`.
 pub async fn sys_mmap(t: &Arc<Thread>, addr: u64, len: u64, prot: u32, flags: u32, fd: Fd, offset: u64) -> SysResult {
@@ -43,8 +46,10 @@ pub async fn sys_mmap(t: &Arc<Thread>, addr: u64, len: u64, prot: u32, flags: u3
     if fixed && !addr.is_multiple_of(PAGE_SIZE) {
         return Err(Errno::EINVAL.into());
     }
-    // File contents to copy in, for file mappings.
-    let data = if flags.contains(MmapFlags::MAP_ANONYMOUS) {
+    // Mapping /dev/zero is anonymous memory (shared or private), as on Linux.
+    let zero_dev = !flags.contains(MmapFlags::MAP_ANONYMOUS)
+        && matches!(fd.file(t)?.kind, FileKind::Mem(crate::file::MemDevice::Zero));
+    let file_map = if flags.contains(MmapFlags::MAP_ANONYMOUS) || zero_dev {
         None
     } else {
         let file = fd.file(t)?;
@@ -53,29 +58,24 @@ pub async fn sys_mmap(t: &Arc<Thread>, addr: u64, len: u64, prot: u32, flags: u3
         if acc == 1 {
             return Err(Errno::EACCES.into()); // opened write-only
         }
-        if shared && prot.contains(MmapProt::PROT_WRITE) {
-            if acc != 2 {
-                return Err(Errno::EACCES.into());
-            }
-            log::warn!(target: "mm", "writable MAP_SHARED file mappings need the page cache (not yet)");
-            return Err(Errno::ENODEV.into());
+        if shared && prot.contains(MmapProt::PROT_WRITE) && acc != 2 {
+            return Err(Errno::EACCES.into());
         }
-        let size = inode.metadata().size;
-        let want = len.min(size.saturating_sub(offset)) as usize;
-        let mut buf = alloc::vec![0u8; want];
-        let mut got = 0;
-        while got < want {
-            let n = inode.read_at(offset + got as u64, &mut buf[got..]).await?;
-            if n == 0 {
-                break;
-            }
-            got += n;
+        match inode.file_type() {
+            FileType::Regular => {}
+            FileType::Directory => return Err(Errno::ENODEV.into()),
+            _ => return Err(Errno::ENODEV.into()),
         }
-        buf.truncate(got);
-        Some(buf)
+        if offset.checked_add(len).is_none() {
+            return Err(Errno::EOVERFLOW.into());
+        }
+        let cache = pagecache::file(inode);
+        cache.populate(offset / PAGE_SIZE, len / PAGE_SIZE).await?;
+        let path = file.path.as_deref().map(Arc::from);
+        Some(VmFile { cache, offset, path })
     };
     let vprot = VmProt::from_bits_truncate(prot.bits());
-    let kind = if shared && data.is_none() { VmKind::Shared } else { VmKind::Private };
+    let kind = if shared { VmKind::Shared } else { VmKind::Private };
     let mm = t.mm();
     let mut mm = mm.lock();
     let start = if fixed {
@@ -92,9 +92,9 @@ pub async fn sys_mmap(t: &Arc<Thread>, addr: u64, len: u64, prot: u32, flags: u3
     } else {
         mm.find_free(len, addr & !(PAGE_SIZE - 1)).ok_or(Errno::ENOMEM)?
     };
-    mm.map(start, len, vprot, kind)?;
-    if let Some(data) = data {
-        mm.load_bytes(start, &data)?;
+    match file_map {
+        Some(f) => mm.map_file(start, len, vprot, kind, f)?,
+        None => mm.map(start, len, vprot, kind)?,
     }
     Ok(start as isize)
 }

@@ -46,6 +46,7 @@ mod mknod;
 mod mmap;
 mod mprotect;
 mod mremap;
+mod msync;
 mod munmap;
 mod nanosleep;
 mod openat;
@@ -236,7 +237,7 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_FCHOWNAT => chmod::sys_fchownat(t, fd(0), a[1], a[2] as u32, a[3] as u32, a[4] as u32).await,
         SYS_UTIMENSAT => utimensat::sys_utimensat(t, fd(0), a[1], a[2], a[3] as u32).await,
         SYS_TRUNCATE => truncate::sys_truncate(t, a[0], a[1] as i64).await,
-        SYS_FTRUNCATE => truncate::sys_ftruncate(t, fd(0), a[1] as i64),
+        SYS_FTRUNCATE => truncate::sys_ftruncate(t, fd(0), a[1] as i64).await,
         SYS_FSYNC | SYS_FDATASYNC => fsync::sys_fsync(t, fd(0)).await,
         SYS_SYNC => fsync::sys_sync().await,
         SYS_UMASK => umask::sys_umask(t, a[0] as u32),
@@ -248,6 +249,8 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_BRK => brk::sys_brk(t, a[0]),
         SYS_MMAP => mmap::sys_mmap(t, a[0], a[1], a[2] as u32, a[3] as u32, fd(4), a[5]).await,
         SYS_MUNMAP => munmap::sys_munmap(t, a[0], a[1]),
+        SYS_MSYNC => msync::sys_msync(t, a[0], a[1], a[2] as i32).await,
+        SYS_SYNCFS => fsync::sys_syncfs(t, fd(0)).await,
         SYS_MPROTECT => mprotect::sys_mprotect(t, a[0], a[1], a[2] as u32),
         SYS_MREMAP => mremap::sys_mremap(t, a[0], a[1], a[2], a[3] as u32, a[4]),
         SYS_MADVISE => madvise::sys_madvise(t, a[0], a[1], a[2] as i32),

@@ -19,12 +19,14 @@ use crate::fsctx::vfs;
 use crate::proc::Thread;
 
 /// Sets the size of `inode`; growing it past `RLIMIT_FSIZE` is EFBIG (with SIGXFSZ).
-fn set_size(t: &Arc<Thread>, inode: &dyn Inode, length: i64) -> Result<()> {
+async fn set_size(t: &Arc<Thread>, inode: &dyn Inode, length: i64) -> Result<()> {
     let length = length as u64;
     if length > inode.metadata().size && length > 0 {
         check_fsize(t, length - 1)?;
     }
-    inode.setattr(&SetAttr { size: Some(length), ..SetAttr::default() })
+    inode.setattr_async(&SetAttr { size: Some(length), ..SetAttr::default() }).await?;
+    crate::mm::pagecache::truncated(inode, length);
+    Ok(())
 }
 
 /// `truncate(path, length)`: follows symlinks; needs write permission.
@@ -42,12 +44,12 @@ pub async fn sys_truncate(t: &Arc<Thread>, path: u64, length: i64) -> SysResult 
         return Err(Errno::EROFS.into());
     }
     vfs().permission(&credentials(t), &*inode, Access::WRITE)?;
-    set_size(t, &*inode, length)?;
+    set_size(t, &*inode, length).await?;
     Ok(0)
 }
 
 /// `ftruncate(fd, length)`.
-pub fn sys_ftruncate(t: &Arc<Thread>, fd: Fd, length: i64) -> SysResult {
+pub async fn sys_ftruncate(t: &Arc<Thread>, fd: Fd, length: i64) -> SysResult {
     if length < 0 {
         return Err(Errno::EINVAL.into());
     }
@@ -56,6 +58,6 @@ pub fn sys_ftruncate(t: &Arc<Thread>, fd: Fd, length: i64) -> SysResult {
     if inode.file_type() != FileType::Regular || !can_write(&file) {
         return Err(Errno::EINVAL.into());
     }
-    set_size(t, &*inode, length)?;
+    set_size(t, &*inode, length).await?;
     Ok(0)
 }
