@@ -267,6 +267,7 @@ impl File {
 
 impl Drop for File {
     fn drop(&mut self) {
+        crate::syscall::flock_release(self);
         if let FileKind::Pipe(p, end) = &self.kind {
             p.close(*end);
         }

@@ -14,16 +14,21 @@ mod arch_prctl;
 mod brk;
 mod chdir;
 mod chmod;
+mod chroot;
 mod clock_getres;
 mod clock_gettime;
 mod clock_nanosleep;
 mod clone;
 mod close;
+mod close_range;
 mod dup;
 mod epoll;
 mod execve;
 mod exit;
+mod fadvise;
+mod fallocate;
 mod fcntl;
+mod flock;
 mod fsync;
 mod futex;
 mod getcwd;
@@ -71,6 +76,7 @@ mod sched_affinity;
 mod sched_policy;
 mod sched_yield;
 mod select;
+mod sendfile;
 mod set_tid_address;
 mod sethostname;
 mod setitimer;
@@ -103,6 +109,11 @@ use kairos_abi::syscall::*;
 use kairos_abi::{Errno, Result};
 
 use self::args::{Fd, UserPtr};
+
+/// Drops the `flock` an open file description holds (called when it is freed).
+pub fn flock_release(file: &crate::file::File) {
+    flock::release(file);
+}
 use crate::arch::user::UserContext;
 use crate::proc::Thread;
 use crate::sched::{self, trace_kind};
@@ -176,6 +187,13 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_CREAT => openat::sys_creat(t, a[0], a[1] as u32).await,
         SYS_OPENAT => openat::sys_openat(t, fd(0), a[1], a[2] as u32, a[3] as u32).await,
         SYS_CLOSE => close::sys_close(t, fd(0)),
+        SYS_CLOSE_RANGE => close_range::sys_close_range(t, a[0] as u32, a[1] as u32, a[2] as u32),
+        SYS_FLOCK => flock::sys_flock(t, fd(0), a[1] as i32).await,
+        SYS_FALLOCATE => fallocate::sys_fallocate(t, fd(0), a[1] as i32, a[2] as i64, a[3] as i64).await,
+        SYS_FADVISE64 => fadvise::sys_fadvise64(t, fd(0), a[1] as i64, a[2] as i64, a[3] as i32),
+        SYS_READAHEAD => fadvise::sys_readahead(t, fd(0), a[1] as i64, a[2]),
+        SYS_SENDFILE => sendfile::sys_sendfile(t, fd(0), Fd(a[1] as i32), UserPtr::new(a[2]), a[3] as usize).await,
+        SYS_CHROOT => chroot::sys_chroot(t, a[0]).await,
         SYS_DUP => dup::sys_dup(t, fd(0)),
         SYS_DUP2 => dup::sys_dup2(t, fd(0), fd(1)),
         SYS_DUP3 => dup::sys_dup3(t, fd(0), fd(1), a[2] as u32),
