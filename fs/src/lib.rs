@@ -15,6 +15,9 @@
 //! - [`block`]: the async [`BlockDevice`](block::BlockDevice) trait and the
 //!   in-memory [`MemDisk`](block::MemDisk).
 //! - [`cpio`]: newc archive parser and [`populate`](cpio::populate).
+//! - [`ext4`]: the ext4 driver ([`Ext4`](ext4::Ext4)): mount, read, write,
+//!   metadata checksums, buffer cache, journaled write-back.
+//! - [`jbd2`]: the ext4 journal: recovery (replay) and transaction commits.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 
@@ -22,6 +25,8 @@ extern crate alloc;
 
 pub mod block;
 pub mod cpio;
+pub mod ext4;
+pub mod jbd2;
 pub mod path;
 pub mod tmpfs;
 pub mod vfs;
