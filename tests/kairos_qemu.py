@@ -38,9 +38,11 @@ def kvm_usable():
         return False
 
 
-def qemu_command(kernel, cmdline="", initrd=None, memory="1G", smp=1, serial="stdio", extra=(), serial2=None):
+def qemu_command(kernel, cmdline="", initrd=None, memory="1G", smp=1, serial="stdio", extra=(), serial2=None,
+                 disk=None):
     """The QEMU command line. `serial` is COM1's backend; `serial2`, when given, adds COM2 with
-    that backend (e.g. "file:/path/kernel.log")."""
+    that backend (e.g. "file:/path/kernel.log"); `disk`, a raw image attached as virtio-blk
+    (the guest's /dev/vda, see disk_args)."""
     accel = "kvm" if kvm_usable() else "tcg"
     cmd = [QEMU, "-accel", accel, "-machine", "q35", "-cpu", "max" if accel == "tcg" else "host",
            "-m", memory, "-smp", str(smp), "-display", "none", "-no-reboot", "-nodefaults",
@@ -51,8 +53,16 @@ def qemu_command(kernel, cmdline="", initrd=None, memory="1G", smp=1, serial="st
     cmd += ["-kernel", kernel, "-append", cmdline]
     if initrd:
         cmd += ["-initrd", initrd]
+    if disk:
+        cmd += disk_args(disk)
     cmd += list(extra)
     return cmd
+
+
+def disk_args(path):
+    """A raw image as the first virtio-blk disk (PCI, on q35): /dev/vda for Linux. QEMU's
+    default cache mode (writeback): the data is in the file when QEMU exits."""
+    return ["-drive", f"file={path},format=raw,if=none,id=vd0", "-device", "virtio-blk-pci,drive=vd0"]
 
 
 class Result:
@@ -72,11 +82,13 @@ class Result:
 
 
 def run(kernel, cmdline="", timeout=120, log=None, initrd=None, stdin_data=None, extra=(), banner=None,
-        serial2=None, memory="1G", idle_timeout=None):
+        serial2=None, memory="1G", idle_timeout=None, disk=None):
     """Boots `kernel`, returns a Result. Serial output goes to `log` (and Result.output).
     `serial2` adds a second serial port (COM2) with that QEMU backend, e.g. "file:PATH".
-    `idle_timeout` also gives up (verdict "timeout") after that many seconds without output."""
-    cmd = qemu_command(kernel, cmdline, initrd=initrd, memory=memory, extra=extra, serial2=serial2)
+    `idle_timeout` also gives up (verdict "timeout") after that many seconds without output.
+    `disk` attaches a raw image as virtio-blk (disk_args)."""
+    cmd = qemu_command(kernel, cmdline, initrd=initrd, memory=memory, extra=extra, serial2=serial2,
+                       disk=disk)
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -153,16 +165,51 @@ def runner_cmdline(kind, args):
 def boot_runner(kind, kernel, initrd, args, timeout=120, log=None, klog=None, memory="1G", idle_timeout=None):
     """Boots `kernel` ("linux" or "kairos" flavour) with `initrd` and /runner `args`.
     For Kairos, the kernel log goes to the file `klog` (COM2). Returns a Result."""
-    serial2 = None
-    if kind == "kairos":
-        if klog:
-            os.makedirs(os.path.dirname(os.path.abspath(klog)), exist_ok=True)
-            open(klog, "wb").close()
-            serial2 = "file:" + klog
-        else:
-            serial2 = "null"
     return run(kernel, runner_cmdline(kind, args), timeout=timeout, log=log, initrd=initrd,
-               serial2=serial2, memory=memory, idle_timeout=idle_timeout)
+               serial2=_klog_serial(kind, klog), memory=memory, idle_timeout=idle_timeout)
+
+
+def _klog_serial(kind, klog):
+    """COM2's backend: Kairos' kernel log into the file `klog` (or nowhere); none for Linux."""
+    if kind != "kairos":
+        return None
+    if not klog:
+        return "null"
+    os.makedirs(os.path.dirname(os.path.abspath(klog)), exist_ok=True)
+    open(klog, "wb").close()
+    return "file:" + klog
+
+
+# --- Booting a root disk (kairos-exec --disk): init=/sbin/kairos-run on /dev/vda -----------
+#
+# The disk (a raw ext4 image, tests/alpine_image.py) is the first virtio-blk PCI disk. Linux
+# boots the reference kernel with the Alpine initrd of the same wheel, which loads virtio_blk
+# and ext4, mounts root= read-write (rootflags=rw; its default is ro) and switch_roots to
+# init= with the console (ttyS0) as fds 0-2; panic=-1 ends QEMU (-no-reboot) if init dies.
+# Kairos gets no initrd: it must find the disk itself. /sbin/kairos-run does the rest (README
+# "Alpine disk"): markers as in the single-mode runner protocol, parse_exec() reads them.
+
+DISK_INIT = "/sbin/kairos-run"
+LINUX_DISK_CMDLINE = ("console=ttyS0 quiet loglevel=0 panic=-1 root=/dev/vda rw rootflags=rw "
+                      "rootfstype=ext4 modules=ext4")
+KAIROS_DISK_CMDLINE = KAIROS_CMDLINE + " root=/dev/vda rw rootfstype=ext4"
+
+
+def disk_cmdline(kind, init=DISK_INIT):
+    """The kernel command line that boots the root disk with `init` ("linux" or "kairos")."""
+    base = LINUX_DISK_CMDLINE if kind == "linux" else KAIROS_DISK_CMDLINE
+    if kind == "kairos" and os.environ.get("KAIROS_ARGS"):
+        base += " " + os.environ["KAIROS_ARGS"]
+    return f"{base} init={init}"
+
+
+def boot_disk(kind, kernel, disk, initrd=None, timeout=120, log=None, klog=None, memory="1G",
+              idle_timeout=None):
+    """Boots `kernel` with the raw image `disk` as root (/dev/vda) and init=/sbin/kairos-run.
+    Linux needs `initrd` (the wheel's, reference.linux_initrd_path()); Kairos takes none.
+    Returns a Result; its .raw holds the markers parse_exec() reads."""
+    return run(kernel, disk_cmdline(kind), timeout=timeout, log=log, initrd=initrd,
+               serial2=_klog_serial(kind, klog), memory=memory, idle_timeout=idle_timeout, disk=disk)
 
 
 def normalise(data):
