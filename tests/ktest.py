@@ -20,6 +20,25 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kairos_qemu  # noqa: E402
 
 
+def scratch_disks(logdir):
+    """Two 32 MiB scratch disks for the virtio-blk self-tests (vda writable, vdb a read-only
+    copy). Sector i holds i (little-endian u64), then the bytes (7*i + j) & 0xff for j in
+    8..512; the kernel test checks this pattern. Returns the QEMU arguments."""
+    import struct
+    os.makedirs(logdir, exist_ok=True)
+    ramp = bytes(range(256)) * 4
+    data = b"".join(struct.pack("<Q", i) + ramp[(7 * i + 8) % 256:(7 * i + 8) % 256 + 504]
+                    for i in range(65536))
+    args = []
+    for n, (name, ro) in enumerate([("ktest-vda.img", ""), ("ktest-vdb.img", ",readonly=on")]):
+        path = os.path.join(logdir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        args += ["-drive", f"file={path},format=raw,if=none,id=vd{n}{ro}",
+                 "-device", f"virtio-blk-pci,drive=vd{n}"]
+    return args
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("kernel")
@@ -38,12 +57,15 @@ def main():
             print(f"test {name} ... FAILED {detail}")
 
     log = os.path.join(a.logdir, "ktest.log")
-    r = kairos_qemu.run(a.kernel, "ktest", a.timeout, log, banner="Kairos ")
+    r = kairos_qemu.run(a.kernel, "ktest ktest.disk", a.timeout, log, banner="Kairos ",
+                        extra=scratch_disks(a.logdir))
     lines = [l for l in r.output.splitlines() if l.startswith("ktest: ")]
     for l in lines:
         m = re.match(r"ktest: (\S+) \.\.\. (ok|FAILED)(.*)", l)
         if m:
             report("kernel::" + m.group(1), m.group(2) == "ok", m.group(3).strip())
+        elif re.match(r"ktest: \S+: ", l):
+            print("  " + l)  # a test's measurement, e.g. virtio_blk_throughput's MB/s
     summary = [l for l in lines if re.match(r"ktest: \d+ passed, \d+ failed", l)]
     report("ktest_boot_exits_success", r.ok and len(summary) == 1 and summary[0].endswith(" 0 failed"),
            f"({r.verdict}, status {r.status}, {r.seconds:.1f} s, banner after "

@@ -25,7 +25,6 @@ extern crate alloc;
 
 pub mod block;
 pub mod cpio;
-pub mod ext4;
 pub mod jbd2;
 pub mod path;
 pub mod tmpfs;

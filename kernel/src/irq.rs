@@ -8,6 +8,11 @@ use crate::arch::apic::TIMER_VECTOR;
 /// Vector the COM1 receive interrupt is routed to.
 pub const SERIAL_VECTOR: u8 = 0x24;
 
+/// First MSI-X vector of the virtio-blk disks (disk n uses `VIRTIO_BLK_VECTOR_BASE + n`).
+pub const VIRTIO_BLK_VECTOR_BASE: u8 = 0x40;
+/// Vectors reserved for virtio-blk disks.
+pub const VIRTIO_BLK_VECTORS: u8 = 8;
+
 static TIMER_IRQS: AtomicU64 = AtomicU64::new(0);
 static OTHER_IRQS: AtomicU64 = AtomicU64::new(0);
 
@@ -21,6 +26,7 @@ pub fn handle_irq(vector: u8) {
             TIMER_IRQS.fetch_add(1, Ordering::Relaxed);
         }
         SERIAL_VECTOR => crate::console::on_rx_interrupt(),
+        v if v.wrapping_sub(VIRTIO_BLK_VECTOR_BASE) < VIRTIO_BLK_VECTORS => crate::drivers::virtio_blk::on_interrupt(v),
         _ => {
             OTHER_IRQS.fetch_add(1, Ordering::Relaxed);
         }

@@ -53,6 +53,10 @@ fn tests() -> Vec<TestCase> {
         ("trace_records_executor_events", || Box::pin(trace_records_executor_events())),
         ("symbol_table_present", || Box::pin(symbol_table_present())),
     ];
+    // Virtio-blk tests need the scratch disks that tests/ktest.py attaches.
+    if crate::cmdline::options().has("ktest.disk") {
+        t.extend(crate::drivers::virtio_blk_tests::cases());
+    }
     if crate::cmdline::options().has("ktest.panic") {
         t.push(("deliberate_panic", || Box::pin(deliberate_panic())));
     }

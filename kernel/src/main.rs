@@ -17,6 +17,7 @@ pub mod arch;
 pub mod cmdline;
 pub mod console;
 pub mod debug;
+pub mod drivers;
 pub mod fault;
 pub mod file;
 pub mod fsctx;
@@ -116,6 +117,8 @@ pub fn kmain(boot: BootInfo) -> ! {
     }
     console::init_input();
     cpu::enable_interrupts();
+    // Devices (PCI, virtio-blk): needs the executor for the completion tasks.
+    drivers::probe();
 
     let initrd = boot.initrd.map(|m| arch::phys::reserved_slice(m.start, m.len));
     if opts.has("ktest") {

@@ -141,10 +141,10 @@ impl CachedFile {
             let mut buf = alloc::vec![0u8; len];
             phys::read_bytes(f, &mut buf);
             // Unmapped pages cannot be stored to again: they are clean once written.
-            if frame::user_refs(f) == 1 {
-                if let Some(p) = self.pages.lock().get_mut(&index) {
-                    p.dirty = false;
-                }
+            if frame::user_refs(f) == 1
+                && let Some(p) = self.pages.lock().get_mut(&index)
+            {
+                p.dirty = false;
             }
             if let Err(e) = self.inode.write_at(offset, &buf).await {
                 log::warn!(target: "mm", "write-back of page {index} of inode {} failed: {e:?}", self.inode.ino());

@@ -97,6 +97,26 @@ pub fn route_isa_irq(irq: u8, vector: u8) {
     ioapic_write(io, 0x10 + 2 * u32::from(irq), u32::from(vector));
 }
 
+/// Routes I/O APIC input `gsi` (a PCI INTx line: level-triggered, active low) to `vector` on
+/// this CPU. Returns false if the I/O APIC has no such input.
+pub fn route_pci_gsi(gsi: u32, vector: u8) -> bool {
+    let io = IOAPIC.get().expect("I/O APIC used before apic::init");
+    if gsi > (ioapic_read(io, 1) >> 16) & 0xff {
+        return false;
+    }
+    const ACTIVE_LOW: u32 = 1 << 13;
+    const LEVEL: u32 = 1 << 15;
+    ioapic_write(io, 0x11 + 2 * gsi, lapic_id() << 24);
+    ioapic_write(io, 0x10 + 2 * gsi, u32::from(vector) | ACTIVE_LOW | LEVEL);
+    true
+}
+
+/// The MSI/MSI-X message (address, data) that delivers `vector` to this CPU: fixed delivery,
+/// edge-triggered, physical destination = this local APIC's id.
+pub fn msi_message(vector: u8) -> (u64, u32) {
+    (LAPIC_PHYS | (u64::from(lapic_id() & 0xff) << 12), u32::from(vector))
+}
+
 /// Signals end of interrupt to the local APIC.
 pub fn eoi() {
     if let Some(l) = LAPIC.get() {
