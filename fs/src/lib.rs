@@ -1,5 +1,5 @@
 //! Kairos filesystems: the VFS object model, the mount table and path
-//! walker, tmpfs, and the cpio (initramfs) unpacker; later the ext4 driver.
+//! walker, tmpfs, the cpio (initramfs) unpacker, the ext4 driver and its jbd2 journal.
 //!
 //! This crate is pure: it never touches hardware and never depends on the
 //! kernel. It reaches storage only through traits, so plain `cargo test` on
@@ -25,6 +25,7 @@ extern crate alloc;
 
 pub mod block;
 pub mod cpio;
+pub mod ext4;
 pub mod jbd2;
 pub mod path;
 pub mod tmpfs;
