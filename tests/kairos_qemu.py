@@ -267,9 +267,13 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--interactive", action="store_true",
                     help="serial console on this terminal (Ctrl-A X quits)")
+    ap.add_argument("--disk", help="raw disk image attached as the first virtio-blk disk (/dev/vda)")
+    ap.add_argument("--klog", help="write the kernel log (COM2) to this file")
     a = ap.parse_args()
     if a.interactive:
-        cmd = qemu_command(a.kernel, a.cmdline, initrd=a.initrd, serial="mon:stdio")
+        extra = disk_args(a.disk) if a.disk else []
+        serial2 = f"file:{a.klog}" if a.klog else None
+        cmd = qemu_command(a.kernel, a.cmdline, initrd=a.initrd, serial="mon:stdio", extra=extra, serial2=serial2)
         print("kairos: " + " ".join(cmd), file=sys.stderr)
         status = subprocess.call(cmd)
         # A clean power-off leaves QEMU through isa-debug-exit with the success code.

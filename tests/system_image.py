@@ -16,6 +16,8 @@ import cpio  # noqa: E402
 
 INIT = """#!/bin/sh
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root TERM=vt100
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
 cd /root
 echo
 echo "Welcome to Kairos. This is busybox ash; 'exit' powers the machine off."

@@ -254,7 +254,12 @@ impl<'v, 'c> Walker<'v, 'c> {
 pub struct Vfs {
     table: RwLock<MountTable>,
     enforce_permissions: AtomicBool,
+    write_guard: spin::Once<WriteGuard>,
 }
+
+/// The kernel's veto on writing an inode (Linux's `deny_write_access`: a running program's
+/// file is `ETXTBSY`), consulted by `open` for writing or with `O_TRUNC`.
+pub type WriteGuard = fn(&dyn Inode) -> Result<()>;
 
 impl Vfs {
     /// A VFS whose root mount is `root` (a directory), as `rootfs`.
@@ -279,6 +284,20 @@ impl Vfs {
                 next_id: 2,
             }),
             enforce_permissions: AtomicBool::new(false),
+            write_guard: spin::Once::new(),
+        }
+    }
+
+    /// Installs the [`WriteGuard`] (once; later calls are ignored).
+    pub fn set_write_guard(&self, guard: WriteGuard) {
+        self.write_guard.call_once(|| guard);
+    }
+
+    /// Runs the [`WriteGuard`], if any, for a write access to `inode`.
+    pub fn may_write_contents(&self, inode: &dyn Inode) -> Result<()> {
+        match self.write_guard.get() {
+            Some(guard) => guard(inode),
+            None => Ok(()),
         }
     }
 
@@ -387,6 +406,28 @@ impl Vfs {
         t.by_mountpoint.remove(&mountpoint.key());
         t.by_fs.remove(&fs_id);
         Ok(mount)
+    }
+
+    /// Changes how the mount whose root directory is `root` is mounted
+    /// (`MS_REMOUNT`): `update` edits a copy of its options, which then
+    /// replaces them (a later [`Vfs::is_read_only`] sees the new flags).
+    ///
+    /// Errors: `EINVAL` if `root` is not the root of a mount.
+    pub fn remount(&self, root: &Arc<dyn Inode>, update: impl FnOnce(&mut MountOptions)) -> Result<()> {
+        let mut t = self.table.write();
+        let fs_id = root.fs_id();
+        let old = match t.by_fs.get(&fs_id) {
+            Some(m) if m.root.key() == root.key() => m.clone(),
+            _ => return Err(err(Errno::EINVAL)),
+        };
+        let mut options = old.options.clone();
+        update(&mut options);
+        let new = Arc::new(Mount { id: old.id, root: old.root.clone(), mountpoint: old.mountpoint.clone(), options });
+        if let Some(mp) = &new.mountpoint {
+            t.by_mountpoint.insert(mp.key(), new.clone());
+        }
+        t.by_fs.insert(fs_id, new);
+        Ok(())
     }
 
     /// Every mount, by increasing id (for `/proc/mounts`; see
@@ -926,6 +967,9 @@ impl Vfs {
             want |= Access::WRITE;
         }
         self.permission(cx.cred, &**inode, want)?;
+        if write && kind == FileType::Regular {
+            self.may_write_contents(&**inode)?;
+        }
         if flags.contains(OpenFlags::O_TRUNC) && kind == FileType::Regular {
             inode.setattr_async(&SetAttr { size: Some(0), ..SetAttr::default() }).await?;
         }

@@ -272,6 +272,16 @@ fn mount_over_root_and_read_only_mounts() {
     assert_eq!(errno(block_on(fx.vfs.open(&fx.cx(), "/ro/inside", OpenFlags::O_RDWR, 0))), Errno::EROFS);
     assert_eq!(errno(block_on(fx.vfs.open(&fx.cx(), "/ro/new", OpenFlags::O_CREAT, 0o644))), Errno::EROFS);
     assert!(block_on(fx.vfs.open(&fx.cx(), "/ro/inside", OpenFlags::O_RDONLY, 0)).is_ok());
+    // Remount read-write, then the root read-only; a non-root directory is EINVAL.
+    let ro_root = fx.resolve("/ro").unwrap();
+    fx.vfs.remount(&ro_root, |o| o.flags &= !MS_RDONLY).unwrap();
+    assert!(block_on(fx.vfs.mkdir(&fx.cx(), "/ro/d", 0o755)).is_ok());
+    assert_eq!(fx.vfs.mounts().iter().map(|m| m.id).collect::<Vec<_>>(), vec![1, 2]);
+    fx.vfs.remount(&fx.root, |o| o.flags |= MS_RDONLY).unwrap();
+    assert_eq!(errno(block_on(fx.vfs.mkdir(&fx.cx(), "/d", 0o755))), Errno::EROFS);
+    assert!(block_on(fx.vfs.mkdir(&fx.cx(), "/ro/d2", 0o755)).is_ok());
+    let d = fx.resolve("/ro/d").unwrap();
+    assert_eq!(errno(fx.vfs.remount(&d, |_| {})), Errno::EINVAL);
 }
 
 #[test]

@@ -27,8 +27,30 @@ pub fn init(root: Arc<dyn Inode>) -> &'static Vfs {
     VFS.call_once(|| {
         let vfs = Vfs::new(root);
         vfs.set_enforce_permissions(true);
+        vfs.set_write_guard(deny_write_to_running_program);
         vfs
     })
+}
+
+/// Creates the VFS with `root` mounted as described by `options` (a disk root: its source
+/// device, type and `ro` flag show in /proc/mounts and make the root read-only).
+pub fn init_with_options(root: Arc<dyn Inode>, options: kairos_fs::path::MountOptions) -> &'static Vfs {
+    VFS.call_once(|| {
+        let vfs = Vfs::with_root_options(root, options);
+        vfs.set_enforce_permissions(true);
+        vfs.set_write_guard(deny_write_to_running_program);
+        vfs
+    })
+}
+
+/// ETXTBSY for writing the program file of a live process (Linux's `deny_write_access` at
+/// exec): a running program's pages map that file.
+fn deny_write_to_running_program(inode: &dyn Inode) -> kairos_abi::Result<()> {
+    let key = inode.key();
+    let busy = crate::proc::process::all_processes()
+        .iter()
+        .any(|p| !p.is_zombie() && p.exec_image.lock().exe.as_ref().is_some_and(|e| e.key() == key));
+    if busy { Err(kairos_abi::Errno::ETXTBSY.into()) } else { Ok(()) }
 }
 
 /// The VFS (mount table, path walk).

@@ -1,8 +1,13 @@
-//! Starting user space: the root filesystem (a tmpfs filled from the initramfs), the device
-//! nodes of `/dev`, and process 1.
+//! Starting user space: the root filesystem (a tmpfs filled from the initramfs), `/dev`,
+//! and process 1.
 //!
 //! Like Linux, the program is `rdinit=` (default `/init`), its arguments are the command-line
 //! words after `--`, and its standard streams are `/dev/console`.
+//!
+//! `/dev`: like Linux with `CONFIG_DEVTMPFS_MOUNT`, a devtmpfs is mounted on `/dev` before
+//! init runs (`devtmpfs.mount=0` on the command line turns that off; the nodes are then
+//! created in the root filesystem's own `/dev`, next to the initramfs's). `/proc` and `/sys`
+//! are only created as empty directories: mounting them is init's job, as on Linux.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -10,40 +15,18 @@ use alloc::vec::Vec;
 
 use kairos_abi::flags::OpenFlags;
 use kairos_abi::signal::SigSet;
-use kairos_abi::types::Timespec;
+use kairos_fs::path::MountOptions;
 use kairos_fs::tmpfs::Tmpfs;
-use kairos_fs::vfs::{Clock, FileType, Inode, makedev};
+use kairos_fs::vfs::{FileType, Inode};
 
 use crate::file::{FdTable, File, FileKind, tty};
 use crate::fsctx::{self, FsContext};
 use crate::mm::vm::AddressSpace;
 use crate::proc::process::{self, NO_ALTSTACK, Process, SigHandlers, Thread, ThreadResources};
+use crate::pseudofs::{RealtimeClock, devfs};
 
-/// The filesystem clock: CLOCK_REALTIME.
-struct RealtimeClock;
-
-impl Clock for RealtimeClock {
-    fn now(&self) -> Timespec {
-        let ns = crate::time::realtime_ns();
-        Timespec { tv_sec: (ns / 1_000_000_000) as i64, tv_nsec: (ns % 1_000_000_000) as i64 }
-    }
-}
-
-/// The device nodes created in `/dev`: (name, major, minor, mode).
-const DEVICES: &[(&str, u32, u32, u32)] = &[
-    ("null", 1, 3, 0o666),
-    ("zero", 1, 5, 0o666),
-    ("full", 1, 7, 0o666),
-    ("random", 1, 8, 0o666),
-    ("urandom", 1, 9, 0o666),
-    ("tty", 5, 0, 0o666),
-    ("console", 5, 1, 0o600),
-    ("ttyS0", 4, 64, 0o660),
-    ("kairos-trace", KAIROS_TRACE_DEV.0, KAIROS_TRACE_DEV.1, 0o400),
-];
-
-/// Device number of `/dev/kairos-trace` (a misc-major minor Linux leaves unassigned).
-pub const KAIROS_TRACE_DEV: (u32, u32) = (10, 242);
+/// Device number of `/dev/kairos-trace`.
+pub const KAIROS_TRACE_DEV: (u32, u32) = devfs::KAIROS_TRACE_DEV;
 
 async fn mkdir_p(root: &Arc<dyn Inode>, name: &str) -> Arc<dyn Inode> {
     match root.lookup(name).await {
@@ -52,9 +35,10 @@ async fn mkdir_p(root: &Arc<dyn Inode>, name: &str) -> Arc<dyn Inode> {
     }
 }
 
-/// Builds the root filesystem from the initramfs (if any).
+/// Builds the root filesystem from the initramfs (if any) and sets up `/dev`.
 pub async fn mount_root(initrd: Option<&'static [u8]>) {
-    let tmpfs = Tmpfs::new(Arc::new(RealtimeClock));
+    let options = crate::pseudofs::default_tmpfs_options();
+    let tmpfs = Tmpfs::with_options(Arc::new(RealtimeClock), options);
     let root = tmpfs.root();
     if let Some(data) = initrd {
         match kairos_fs::cpio::populate(&root, data).await {
@@ -63,15 +47,27 @@ pub async fn mount_root(initrd: Option<&'static [u8]>) {
         }
     }
     let dev = mkdir_p(&root, "dev").await;
-    for &(name, major, minor, mode) in DEVICES {
-        if dev.lookup(name).await.is_err() {
-            let _ = dev.create(name, FileType::CharDevice, mode, 0, 0, makedev(major, minor)).await;
-        }
-    }
     for d in ["tmp", "proc", "sys", "root"] {
         mkdir_p(&root, d).await;
     }
-    fsctx::init(root);
+    let vfs = fsctx::init(root);
+    if crate::cmdline::options().get("devtmpfs.mount") == Some("0") {
+        devfs::populate(&dev).await;
+        return;
+    }
+    let options = MountOptions {
+        source: String::from("devtmpfs"),
+        fstype: String::from("devtmpfs"),
+        flags: 0,
+        data: String::from("mode=755"),
+    };
+    match vfs.mount(&dev, devfs::new_instance().await, options) {
+        Ok(_) => log::info!(target: "init", "devtmpfs: mounted on /dev"),
+        Err(e) => {
+            log::error!(target: "init", "devtmpfs: cannot mount on /dev: {e:?}");
+            devfs::populate(&dev).await;
+        }
+    }
 }
 
 /// Creates process 1 running `path` with `args`.

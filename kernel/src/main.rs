@@ -17,6 +17,7 @@ pub mod arch;
 pub mod cmdline;
 pub mod console;
 pub mod debug;
+pub mod diskfs;
 pub mod drivers;
 pub mod fault;
 pub mod file;
@@ -30,6 +31,7 @@ pub mod logger;
 pub mod mm;
 pub mod monitor;
 pub mod proc;
+pub mod pseudofs;
 pub mod random;
 pub mod sched;
 pub mod strace;
@@ -123,7 +125,7 @@ pub fn kmain(boot: BootInfo) -> ! {
     let initrd = boot.initrd.map(|m| arch::phys::reserved_slice(m.start, m.len));
     if opts.has("ktest") {
         drop(executor.spawn("ktest", ktest::run()).expect("spawn ktest"));
-    } else if initrd.is_some() || opts.has("rdinit") {
+    } else if initrd.is_some() || opts.has("rdinit") || opts.has("root") {
         drop(executor.spawn("tty-input", file::tty::input_task()).expect("spawn tty input"));
         drop(executor.spawn("init", boot_user_space(initrd)).expect("spawn init"));
     } else {
@@ -134,16 +136,45 @@ pub fn kmain(boot: BootInfo) -> ! {
 
 /// Mounts the root filesystem and starts process 1 (`rdinit=`, default `/init`; its
 /// arguments are the command-line words after `--`).
+///
+/// With `root=DEV` (and no initramfs) the root is the disk filesystem on DEV (`rw`/`ro`,
+/// `rootfstype=`), devtmpfs is mounted on its /dev, and init is `init=` or the first of
+/// /sbin/init, /etc/init, /bin/init, /bin/sh, as Linux tries them.
 async fn boot_user_space(initrd: Option<&'static [u8]>) {
     let opts = cmdline::options();
-    init::mount_root(initrd).await;
-    let path = opts.get("rdinit").or_else(|| opts.get("init")).unwrap_or("/init");
+    let disk_root = opts.get("root").filter(|_| initrd.is_none());
     let args: alloc::vec::Vec<&str> =
         opts.raw.split(" -- ").nth(1).map(|a| a.split_ascii_whitespace().collect()).unwrap_or_default();
-    if let Err(e) = init::start_init(path, &args).await {
-        log::error!(target: "init", "cannot start init {path}: {e:?}");
-        power_off(arch::qemu::ExitCode::Failure);
+    let candidates: alloc::vec::Vec<&str> = match disk_root {
+        Some(spec) => {
+            let read_only = opts.has("ro") && !opts.has("rw");
+            if let Err(e) = diskfs::mount_root(spec, read_only, opts.get("rootfstype")).await {
+                log::error!(target: "init", "cannot mount root {spec}: {e:?}");
+                power_off(arch::qemu::ExitCode::Failure);
+            }
+            match opts.get("init") {
+                Some(p) => alloc::vec![p],
+                None => alloc::vec!["/sbin/init", "/etc/init", "/bin/init", "/bin/sh"],
+            }
+        }
+        None => {
+            init::mount_root(initrd).await;
+            alloc::vec![opts.get("rdinit").or_else(|| opts.get("init")).unwrap_or("/init")]
+        }
+    };
+    let root = fsctx::vfs().root();
+    let ctx = kairos_fs::PathCtx::new(&root, &root);
+    for path in &candidates {
+        // Only an existing file is tried (init takes pid 1 once).
+        if candidates.len() > 1 && fsctx::vfs().resolve(&ctx, path, true).await.is_err() {
+            continue;
+        }
+        match init::start_init(path, &args).await {
+            Ok(()) => return,
+            Err(e) => log::error!(target: "init", "cannot start init {path}: {e:?}"),
+        }
     }
+    power_off(arch::qemu::ExitCode::Failure);
 }
 
 /// Powers the machine off: dumps the trace if asked to (`trace=com3`), then leaves QEMU with
@@ -160,3 +191,12 @@ pub fn hostname() -> alloc::string::String {
 
 /// Host name storage (sethostname later).
 pub static HOSTNAME: spin::Mutex<alloc::string::String> = spin::Mutex::new(alloc::string::String::new());
+
+/// The NIS domain name (`uname`'s `domainname`, `setdomainname`), "(none)" until set.
+pub fn domainname() -> alloc::string::String {
+    let d = DOMAINNAME.lock();
+    if d.is_empty() { alloc::string::String::from("(none)") } else { d.clone() }
+}
+
+/// Domain name storage (empty = "(none)").
+pub static DOMAINNAME: spin::Mutex<alloc::string::String> = spin::Mutex::new(alloc::string::String::new());

@@ -61,7 +61,7 @@ static const char *who(void) {
 }
 
 static void wait_hit(int before) {
-    for (int i = 0; i < 2000 && hits == before; i++)
+    for (int i = 0; i < 10000 && hits == before; i++)
         usleep(1000);
 }
 

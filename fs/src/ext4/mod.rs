@@ -224,6 +224,8 @@ pub struct Ext4 {
     last_dir_group: AtomicU32,
     kbytes_written: AtomicU64,
     unmounted: AtomicBool,
+    /// Remounted read-only (`mount -o remount,ro`): written back and marked clean.
+    remounted_ro: AtomicBool,
 }
 
 fn einval(msg: &'static str) -> Error {
@@ -294,6 +296,7 @@ impl Ext4 {
             last_dir_group: AtomicU32::new(0),
             kbytes_written: AtomicU64::new(0),
             unmounted: AtomicBool::new(false),
+            remounted_ro: AtomicBool::new(false),
         });
         if fs.g.compat & compat::HAS_JOURNAL != 0 {
             fs.open_journal().await?;
@@ -339,9 +342,47 @@ impl Ext4 {
         self.fs_id
     }
 
-    /// True if mounted read-only.
+    /// True if mounted (or remounted) read-only.
     pub fn is_read_only(&self) -> bool {
-        self.read_only
+        self.read_only()
+    }
+
+    /// `mount -o remount,ro|rw`. Going read-only writes everything back and marks the
+    /// filesystem clean on disk (valid state, no journal recovery needed), as Linux's
+    /// `ext4_remount` does, so a machine powered off afterwards leaves a clean image;
+    /// further changes fail with `EROFS`. Going read-write again marks it in use.
+    ///
+    /// Errors: `EROFS` to go read-write when the mount or device is read-only; `EIO`.
+    pub async fn remount(self: &Arc<Self>, read_only: bool) -> Result<()> {
+        if self.read_only || self.unmounted.load(Ordering::Relaxed) {
+            return if read_only { Ok(()) } else { Err(Error::new(Errno::EROFS)) };
+        }
+        let _w = self.lock.write().await;
+        if read_only == self.remounted_ro.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        if read_only {
+            self.writeback().await?;
+            self.sb_write(|s| {
+                set16(s, sb::STATE, le16(s, sb::STATE) | sb::STATE_VALID);
+                set32(s, sb::FEATURE_INCOMPAT, le32(s, sb::FEATURE_INCOMPAT) & !incompat::RECOVER);
+            });
+            self.writeback().await?;
+            self.dev.flush().await?;
+            self.remounted_ro.store(true, Ordering::Relaxed);
+        } else {
+            self.remounted_ro.store(false, Ordering::Relaxed);
+            let journaled = self.journal.lock().is_some();
+            self.sb_write(|s| {
+                if journaled {
+                    set32(s, sb::FEATURE_INCOMPAT, le32(s, sb::FEATURE_INCOMPAT) | incompat::RECOVER);
+                } else {
+                    set16(s, sb::STATE, le16(s, sb::STATE) & !sb::STATE_VALID);
+                }
+            });
+            self.writeback().await?;
+        }
+        Ok(())
     }
 
     /// Buffer cache counters.
@@ -354,7 +395,7 @@ impl Ext4 {
     ///
     /// Errors: `EIO`.
     pub async fn sync_fs(self: &Arc<Self>) -> Result<()> {
-        if self.read_only {
+        if self.read_only() {
             return Ok(());
         }
         let _w = self.lock.write().await;
@@ -370,7 +411,7 @@ impl Ext4 {
     pub async fn unmount(self: &Arc<Self>) -> Result<()> {
         let root = self.root.lock().take();
         drop(root);
-        if self.read_only || self.unmounted.swap(true, Ordering::Relaxed) {
+        if self.read_only || self.remounted_ro.load(Ordering::Relaxed) || self.unmounted.swap(true, Ordering::Relaxed) {
             return Ok(());
         }
         let _w = self.lock.write().await;
@@ -392,11 +433,11 @@ impl Ext4 {
     }
 
     pub(crate) fn atime_enabled(&self) -> bool {
-        self.atime && !self.read_only
+        self.atime && !self.read_only()
     }
 
     pub(crate) fn read_only(&self) -> bool {
-        self.read_only || self.unmounted.load(Ordering::Relaxed)
+        self.read_only || self.unmounted.load(Ordering::Relaxed) || self.remounted_ro.load(Ordering::Relaxed)
     }
 
     pub(crate) fn devno(&self) -> u64 {

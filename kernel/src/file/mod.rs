@@ -35,6 +35,9 @@ pub enum MemDevice {
     Full,
     /// `/dev/random` (1,8) and `/dev/urandom` (1,9).
     Random,
+    /// `/dev/kmsg` (1,11): writes go to the kernel log; the log cannot be read back
+    /// (EAGAIN, as an empty log read without blocking).
+    Kmsg,
 }
 
 /// What an open file reads from and writes to.
@@ -176,6 +179,7 @@ impl File {
                 crate::random::fill(buf);
                 Ok(buf.len())
             }
+            FileKind::Mem(MemDevice::Kmsg) => Err(Errno::EAGAIN.into()),
             FileKind::SignalFd(sfd) => sfd.read(t, buf, self.nonblocking()).await,
             FileKind::Snapshot(data) => {
                 let off = (self.offset() as usize).min(data.len());
@@ -232,6 +236,16 @@ impl File {
                 p.write(t, data, self.nonblocking()).await
             }
             FileKind::Mem(MemDevice::Full) => Err(Errno::ENOSPC.into()),
+            FileKind::Mem(MemDevice::Kmsg) => {
+                // Linux strips a leading "<N>" priority.
+                let text = String::from_utf8_lossy(data);
+                let msg = match text.strip_prefix('<').and_then(|r| r.split_once('>')) {
+                    Some((prio, rest)) if prio.bytes().all(|b| b.is_ascii_digit()) => rest,
+                    _ => &text,
+                };
+                log::info!(target: "kmsg", "{}", msg.trim_end_matches('\n'));
+                Ok(data.len())
+            }
             FileKind::Mem(_) => Ok(data.len()),
             FileKind::SignalFd(_) | FileKind::Epoll(_) | FileKind::Snapshot(_) => Err(Errno::EINVAL.into()),
         }

@@ -54,17 +54,34 @@ impl core::fmt::Debug for CachedFile {
 
 static FILES: Mutex<BTreeMap<InodeKey, Arc<CachedFile>>> = Mutex::new(BTreeMap::new());
 
-/// The cache of `inode`, created empty on first use.
+/// Is `cf` the cache of this very inode object? Filesystems hand out one object per live
+/// inode (the cache holds it, so it stays live); a different object under the same key means
+/// the cached file was deleted and its inode number reused.
+fn same_object(cf: &CachedFile, inode: &dyn Inode) -> bool {
+    core::ptr::addr_eq(Arc::as_ptr(&cf.inode), core::ptr::from_ref(inode))
+}
+
+/// The cache of `inode`, created empty on first use. A stale entry (a deleted file whose
+/// inode number was reused) is replaced; mappings of the old file keep their own cache.
 pub fn file(inode: &Arc<dyn Inode>) -> Arc<CachedFile> {
-    FILES
-        .lock()
-        .entry(inode.key())
-        .or_insert_with(|| Arc::new(CachedFile { inode: inode.clone(), pages: Mutex::new(BTreeMap::new()) }))
-        .clone()
+    let mut files = FILES.lock();
+    if let Some(cf) = files.get(&inode.key())
+        && same_object(cf, &**inode)
+    {
+        return cf.clone();
+    }
+    let cf = Arc::new(CachedFile { inode: inode.clone(), pages: Mutex::new(BTreeMap::new()) });
+    if let Some(stale) = files.insert(inode.key(), cf.clone())
+        && Arc::strong_count(&stale) == 1
+    {
+        drop(files);
+        stale.release_all();
+    }
+    cf
 }
 
 fn existing(inode: &dyn Inode) -> Option<Arc<CachedFile>> {
-    FILES.lock().get(&inode.key()).cloned()
+    FILES.lock().get(&inode.key()).filter(|cf| same_object(cf, inode)).cloned()
 }
 
 impl CachedFile {

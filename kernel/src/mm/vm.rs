@@ -34,7 +34,7 @@ bitflags::bitflags! {
 /// What kind of memory a mapping is (for `/proc/PID/maps` and fork semantics).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum VmKind {
-    /// Private anonymous memory (also ELF segments, which are loaded eagerly).
+    /// Private memory: anonymous, or a private file mapping (ELF segments are either).
     Private,
     /// Shared anonymous memory: populated at creation so that fork shares every page.
     Shared,
@@ -384,7 +384,11 @@ impl AddressSpace {
             return Ok(());
         }
         let old = pte & PTE_ADDR_MASK;
-        if access == Some(Access::Write) && pte & PteFlags::WRITABLE.bits() == 0 {
+        // The kernel filling a private page (access None: program loading) must not write
+        // into a frame it shares (the page cache's, or another process's after fork): like a
+        // store, it gets a private copy first, whatever the mapping's rights.
+        let kernel_fill = access.is_none() && !vma.shared();
+        if (access == Some(Access::Write) || kernel_fill) && pte & PteFlags::WRITABLE.bits() == 0 {
             if vma.shared() {
                 if let Some((file, index)) = vma.file_index(page) {
                     file.cache.mark_dirty(index);
@@ -425,7 +429,9 @@ impl AddressSpace {
         let Some(cached) = file.cache.lookup(index) else {
             return Err(FaultError::NeedPage(file.cache.clone(), index));
         };
-        let write = access == Some(Access::Write) || (access.is_none() && vma.prot.contains(VmProt::WRITE));
+        // The kernel filling a private mapping (access None) always gets a private copy.
+        let write =
+            access == Some(Access::Write) || (access.is_none() && (!vma.shared() || vma.prot.contains(VmProt::WRITE)));
         if vma.shared() {
             if write {
                 file.cache.mark_dirty(index);

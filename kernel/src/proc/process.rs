@@ -133,6 +133,24 @@ pub struct ProcessState {
     pub itimer_real: Option<(u64, u64, kairos_executor::JoinHandle<()>)>,
 }
 
+/// What the last `execve` loaded, as `/proc/PID/{exe,cmdline,environ,maps,stat}` show it
+/// (inherited by `fork`).
+#[derive(Clone, Default)]
+pub struct ExecImage {
+    /// Absolute path of the program (symlinks resolved); empty if unknown.
+    pub exe_path: String,
+    /// The program's inode.
+    pub exe: Option<Arc<dyn kairos_fs::vfs::Inode>>,
+    /// `[start, end)` of the program's loaded segments.
+    pub image: (u64, u64),
+    /// `[start, end)` of the argv strings on the initial stack.
+    pub args: (u64, u64),
+    /// `[start, end)` of the envp strings.
+    pub env: (u64, u64),
+    /// Initial stack pointer.
+    pub stack_start: u64,
+}
+
 /// A thread group.
 pub struct Process {
     /// Process id (= the main thread's tid).
@@ -153,6 +171,8 @@ pub struct Process {
     pub cpu_ns: (AtomicU64, AtomicU64),
     /// Start time (monotonic ns).
     pub start_ns: u64,
+    /// The program image (for /proc).
+    pub exec_image: spin::Mutex<ExecImage>,
 }
 
 /// A thread.
@@ -338,6 +358,7 @@ impl Process {
             comm: spin::Mutex::new(String::new()),
             cpu_ns: (AtomicU64::new(0), AtomicU64::new(0)),
             start_ns: crate::time::now_ns(),
+            exec_image: spin::Mutex::new(parent.map(|p| p.exec_image.lock().clone()).unwrap_or_default()),
         })
     }
 

@@ -3,6 +3,9 @@
 //! Everything that can fail (path, permissions, `#!` resolution, ELF parsing, building the
 //! new address space and stack) happens before the point of no return; after it the old
 //! image is gone and the call cannot fail.
+//!
+//! The program (and its interpreter) are not read whole: `proc::exec` reads their headers
+//! through the page cache and maps their segments from it.
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -18,27 +21,26 @@ use super::args::{Fd, read_path, read_string_array};
 use crate::arch::user::UserContext;
 use crate::mm::vm::AddressSpace;
 use crate::proc::exec::{self, AuxCreds};
-use crate::proc::process::{NO_ALTSTACK, SigHandlers, Thread};
+use crate::proc::process::{ExecImage, NO_ALTSTACK, SigHandlers, Thread};
 
 /// Most bytes of argv + envp (Linux: a quarter of the 8 MiB stack limit).
 const ARG_MAX: usize = 2 << 20;
 /// Nested `#!` interpreters allowed.
 const MAX_SHEBANG_DEPTH: usize = 4;
 
-/// Reads a whole file into memory.
-pub async fn read_whole(inode: &Arc<dyn Inode>) -> kairos_abi::Result<Vec<u8>> {
-    let size = inode.metadata().size as usize;
-    let mut data = alloc::vec![0u8; size];
-    let mut got = 0;
-    while got < size {
-        let n = inode.read_at(got as u64, &mut data[got..]).await?;
-        if n == 0 {
-            break;
-        }
-        got += n;
+/// The absolute path of the program `path` (relative to `dirfd`) for `/proc/PID/exe`; empty
+/// when it cannot be named (an `AT_EMPTY_PATH` exec).
+async fn exe_path(t: &Arc<Thread>, dirfd: Fd, path: &str) -> String {
+    let Ok(start) = super::openat::fd_inode(t, dirfd) else { return String::new() };
+    let (root, cred) = {
+        let fs = t.fs();
+        let fs = fs.lock();
+        (fs.root.clone(), fs.cred.clone())
+    };
+    if path.is_empty() {
+        return String::new();
     }
-    data.truncate(got);
-    Ok(data)
+    crate::pseudofs::procfs::canonical_path(&root, &start, &cred, path).await.unwrap_or_default()
 }
 
 async fn resolve(t: &Arc<Thread>, dirfd: Fd, path: &str, flags: u32) -> kairos_abi::Result<Arc<dyn Inode>> {
@@ -115,12 +117,13 @@ async fn exec_at(
 ) -> SysResult {
     let mut inode = resolve(t, dirfd, &path, flags).await?;
     check_executable(&inode)?;
-    let mut data = read_whole(&inode).await?;
+    let mut file = exec::ExecFile::new(&inode, &path);
+    let mut head = file.head().await?;
     // AT_EXECFN and the command name come from the path the caller gave, even for scripts.
     let execfn = path.clone();
     // `#!` scripts: the interpreter runs with the script as an argument.
     let mut depth = 0;
-    while let Some((interp, arg)) = exec::parse_shebang(&data) {
+    while let Some((interp, arg)) = exec::parse_shebang(&head) {
         depth += 1;
         if depth > MAX_SHEBANG_DEPTH {
             return Err(Errno::ELOOP.into());
@@ -135,15 +138,19 @@ async fn exec_at(
         argv = new_argv;
         inode = resolve(t, Fd(kairos_abi::at::AT_FDCWD), &interp, 0).await?;
         check_executable(&inode)?;
-        data = read_whole(&inode).await?;
+        file = exec::ExecFile::new(&inode, &interp);
+        head = file.head().await?;
         path = interp;
     }
+    let exe_path = exe_path(t, if depth == 0 { dirfd } else { Fd(kairos_abi::at::AT_FDCWD) }, &path).await;
+    if !exe_path.is_empty() {
+        file.set_path(&exe_path);
+    }
     let mut mm = AddressSpace::new()?;
-    let mut prog = exec::load_program(&mut mm, &data)?;
+    let mut prog = exec::load_program(&mut mm, &file).await?;
     if let Some(interp) = prog.interp.clone() {
         let ld = resolve(t, Fd(kairos_abi::at::AT_FDCWD), &interp, 0).await?;
-        let ld_data = read_whole(&ld).await?;
-        exec::load_interpreter(&mut mm, &ld_data, &mut prog)?;
+        exec::load_interpreter(&mut mm, &exec::ExecFile::new(&ld, &interp), &mut prog).await?;
     }
     mm.brk_start = prog.brk;
     mm.brk = prog.brk;
@@ -152,6 +159,15 @@ async fn exec_at(
         AuxCreds { uid: st.uid[0], euid: st.uid[1], gid: st.gid[0], egid: st.gid[1] }
     };
     let sp = exec::build_stack(&mut mm, &prog, &argv, &envp, execfn.as_bytes(), creds)?;
+    let (args, env) = exec::string_areas(&argv, &envp, execfn.as_bytes());
+    let image = ExecImage {
+        exe_path,
+        exe: Some(inode.clone()),
+        image: (prog.phdr & !0xfff, (prog.brk + 0xfff) & !0xfff),
+        args,
+        env,
+        stack_start: sp,
+    };
 
     // --- point of no return ---
     let p = &t.process;
@@ -177,6 +193,7 @@ async fn exec_at(
     let name = execfn.rsplit('/').next().unwrap_or(&execfn);
     *p.comm.lock() = String::from(&name[..name.len().min(15)]);
     p.state.lock().did_exec = true;
+    *p.exec_image.lock() = image;
     crate::proc::task::cancel_timers(p, false);
     t.vfork_done.store(true, Ordering::Release);
     t.vfork_wait.wake_all();

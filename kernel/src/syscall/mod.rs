@@ -5,8 +5,10 @@
 pub mod args;
 
 pub use execve::exec_program;
+pub use mount::{block_fs_types, mount_block_fs};
 pub use setitimer::charge_cpu;
 pub use timer_create::{Timers, timer_delivered};
+pub use uname::{RELEASE, VERSION as UTS_VERSION};
 
 mod access;
 mod alarm;
@@ -49,6 +51,7 @@ mod madvise;
 mod mkdir;
 mod mknod;
 mod mmap;
+mod mount;
 mod mprotect;
 mod mremap;
 mod msync;
@@ -92,6 +95,7 @@ mod timer_create;
 mod times;
 mod truncate;
 mod umask;
+mod umount2;
 mod uname;
 mod unlink;
 mod utimensat;
@@ -315,6 +319,9 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_GETPRIORITY => priority::sys_getpriority(t, a[0] as i32, a[1] as i32),
         SYS_SETPRIORITY => priority::sys_setpriority(t, a[0] as i32, a[1] as i32, a[2] as i32),
         SYS_SETHOSTNAME => sethostname::sys_sethostname(t, a[0], a[1] as usize),
+        SYS_SETDOMAINNAME => sethostname::sys_setdomainname(t, a[0], a[1] as usize),
+        SYS_MOUNT => mount::sys_mount(t, a[0], a[1], a[2], a[3], a[4]).await,
+        SYS_UMOUNT2 => umount2::sys_umount2(t, a[0], a[1] as u32).await,
         SYS_SCHED_GETSCHEDULER => sched_policy::sys_sched_getscheduler(t, a[0] as i32),
         SYS_SCHED_GETPARAM => sched_policy::sys_sched_getparam(t, a[0] as i32, a[1]),
         SYS_SCHED_SETSCHEDULER => sched_policy::sys_sched_setscheduler(t, a[0] as i32, a[1] as i32, a[2]),
@@ -331,7 +338,7 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_SYSINFO => sysinfo::sys_sysinfo(t, UserPtr::new(a[0])),
         SYS_UNAME => uname::sys_uname(t, UserPtr::new(a[0])),
         SYS_GETRANDOM => getrandom::sys_getrandom(t, a[0], a[1] as usize, a[2] as u32),
-        SYS_REBOOT => reboot::sys_reboot(t, a[0] as u32, a[1] as u32, a[2] as u32),
+        SYS_REBOOT => reboot::sys_reboot(t, a[0] as u32, a[1] as u32, a[2] as u32).await,
         SYS_FUTEX => futex::sys_futex(t, a[0], a[1] as u32, a[2] as u32, a[3], a[4], a[5] as u32).await,
 
         SYS_RT_SIGACTION => {

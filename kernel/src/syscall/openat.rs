@@ -94,6 +94,7 @@ pub(super) fn file_inode(t: &Thread, file: &File) -> Arc<dyn Inode> {
                 MemDevice::Zero => 5,
                 MemDevice::Full => 7,
                 MemDevice::Random => 9,
+                MemDevice::Kmsg => 11,
             };
             AnonInode::new(t, S_IFCHR | 0o666, makedev(1, minor))
         }
@@ -174,6 +175,9 @@ pub async fn sys_openat(t: &Arc<Thread>, dirfd: Fd, path: u64, flags: u32, mode:
     let mode = if flags.contains(OpenFlags::O_CREAT) || flags.bits() & O_TMPFILE_BIT != 0 { mode & 0o7777 } else { 0 };
     let at = PathAt::new(t, dirfd, &path)?;
     let (inode, _created) = vfs().open(&at.cx(), &path, flags, mode).await?;
+    if flags.contains(OpenFlags::O_TRUNC) && inode.file_type() == FileType::Regular {
+        crate::mm::pagecache::truncated(&*inode, 0);
+    }
     let file = if inode.file_type() == FileType::Fifo && !flags.contains(OpenFlags::O_PATH) {
         open_fifo(t, inode, path, flags).await?
     } else {
@@ -207,6 +211,7 @@ fn char_device(t: &Thread, rdev: u64, flags: OpenFlags) -> Result<FileKind> {
         (1, 5) => FileKind::Mem(MemDevice::Zero),
         (1, 7) => FileKind::Mem(MemDevice::Full),
         (1, 8) | (1, 9) => FileKind::Mem(MemDevice::Random),
+        (1, 11) => FileKind::Mem(MemDevice::Kmsg),
         (10, 242) => FileKind::Snapshot(alloc::sync::Arc::new(crate::tracedump::serialize())),
         (5, 0) => FileKind::Tty(controlling_tty(t)?),
         (5, 1) => FileKind::Tty(tty::console()),

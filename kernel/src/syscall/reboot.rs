@@ -1,4 +1,7 @@
-//! `reboot`: power off or restart the machine (root only, magic numbers checked).
+//! `reboot`: power off or restart the machine (root only, magic numbers checked). Before the
+//! machine stops, mapped pages and disk filesystems are written back and marked clean
+//! (`diskfs::shutdown`): user space normally syncs and remounts read-only first, and this
+//! makes a forced power-off (`poweroff -f`) leave a consistent disk too.
 
 use alloc::sync::Arc;
 
@@ -17,7 +20,7 @@ const CMD_CAD_ON: u32 = 0x89ab_cdef;
 const CMD_CAD_OFF: u32 = 0;
 
 /// `reboot(magic1, magic2, cmd)`.
-pub fn sys_reboot(t: &Arc<Thread>, magic1: u32, magic2: u32, cmd: u32) -> SysResult {
+pub async fn sys_reboot(t: &Arc<Thread>, magic1: u32, magic2: u32, cmd: u32) -> SysResult {
     if magic1 != MAGIC1 || !MAGIC2.contains(&magic2) {
         return Err(Errno::EINVAL.into());
     }
@@ -27,6 +30,7 @@ pub fn sys_reboot(t: &Arc<Thread>, magic1: u32, magic2: u32, cmd: u32) -> SysRes
     match cmd {
         CMD_POWER_OFF | CMD_HALT | CMD_RESTART => {
             log::info!(target: "reboot", "pid {} requested {}", t.process.pid, if cmd == CMD_RESTART { "restart" } else { "power off" });
+            crate::diskfs::shutdown().await;
             crate::power_off(ExitCode::Success)
         }
         CMD_CAD_ON | CMD_CAD_OFF => Ok(0),

@@ -44,6 +44,7 @@ pub async fn sys_truncate(t: &Arc<Thread>, path: u64, length: i64) -> SysResult 
         return Err(Errno::EROFS.into());
     }
     vfs().permission(&credentials(t), &*inode, Access::WRITE)?;
+    vfs().may_write_contents(&*inode)?;
     set_size(t, &*inode, length).await?;
     Ok(0)
 }

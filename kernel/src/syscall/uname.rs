@@ -10,6 +10,8 @@ use crate::proc::Thread;
 
 /// The release string programs see (`uname -r`).
 pub const RELEASE: &str = "6.18.0-kairos";
+/// The version string (`uname -v`).
+pub const VERSION: &str = "#1 SMP PREEMPT_DYNAMIC Kairos";
 
 fn field(s: &str) -> [u8; 65] {
     let mut f = [0u8; 65];
@@ -24,9 +26,9 @@ pub fn sys_uname(t: &Arc<Thread>, buf: UserPtr<Utsname>) -> SysResult {
         sysname: field("Linux"),
         nodename: field(&crate::hostname()),
         release: field(RELEASE),
-        version: field("#1 SMP PREEMPT_DYNAMIC Kairos"),
+        version: field(VERSION),
         machine: field("x86_64"),
-        domainname: field("(none)"),
+        domainname: field(&crate::domainname()),
     };
     buf.write(t, &u)?;
     Ok(0)
