@@ -142,6 +142,7 @@ pub fn kmain(boot: BootInfo) -> ! {
 /// /sbin/init, /etc/init, /bin/init, /bin/sh, as Linux tries them.
 async fn boot_user_space(initrd: Option<&'static [u8]>) {
     let opts = cmdline::options();
+    crate::mm::pagecache::spawn_flusher();
     let disk_root = opts.get("root").filter(|_| initrd.is_none());
     let args: alloc::vec::Vec<&str> =
         opts.raw.split(" -- ").nth(1).map(|a| a.split_ascii_whitespace().collect()).unwrap_or_default();
