@@ -155,8 +155,6 @@ tail -c 1 sparse; echo; head -c 4 sparse | od -An -c
 # /tmp/disk-bugs/ when this list was written). They show as `xfail` with their diff; one that
 # starts passing fails the run until it is removed from here.
 KNOWN_FAILURES = {
-    "statfs_blocks": "statfs: f_blocks does not subtract the journal (overhead), f_bavail does not "
-                     "subtract s_resv_clusters",
     "users": "socket(AF_UNIX) fails with ENOSYS, which musl's nscd client does not accept "
              "(only EAFNOSUPPORT): getgrouplist() fails, sudo and `id root` break",
     "mount_points": "no devpts: mount -t devpts fails with ENODEV, /dev/pts is not mounted",

@@ -210,6 +210,8 @@ pub mod sb {
     pub const LOG_GROUPS_PER_FLEX: usize = 0x174;
     pub const CHECKSUM_TYPE: usize = 0x175;
     pub const KBYTES_WRITTEN: usize = 0x178;
+    /// `s_overhead_clusters` (0 = not recorded).
+    pub const OVERHEAD_CLUSTERS: usize = 0x248;
     pub const BACKUP_BGS: usize = 0x24c;
     pub const CHECKSUM_SEED: usize = 0x270;
     pub const WTIME_HI: usize = 0x274;

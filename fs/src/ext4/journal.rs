@@ -28,6 +28,11 @@ pub(crate) struct JournalHook {
 }
 
 impl JournalHook {
+    /// Length of the journal in filesystem blocks (`s_maxlen`).
+    pub fn len_blocks(&self) -> u64 {
+        u64::from(self.j.superblock().maxlen)
+    }
+
     /// Most metadata blocks one transaction can carry.
     pub fn max_transaction(&self) -> usize {
         self.j.capacity_blocks() as usize

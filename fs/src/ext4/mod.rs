@@ -774,12 +774,24 @@ impl Ext4 {
         let reserved =
             self.sb_read(|s| le32(s, sb::R_BLOCKS_COUNT_LO) as u64 | (le32(s, sb::R_BLOCKS_COUNT_HI) as u64) << 32);
         // Overhead (f_blocks excludes metadata like Linux's minixdf=off
-        // reports): inode tables, bitmaps, descriptors, superblocks.
-        let mut overhead = self.g.first_data_block;
-        for group in 0..self.g.groups {
-            overhead += self.g.group_overhead(group) + 2 + self.g.itable_blocks();
-        }
+        // reports): s_overhead_clusters when mke2fs recorded it, else inode
+        // tables, bitmaps, descriptors, superblocks and the internal journal,
+        // as Linux's ext4_calculate_overhead.
+        let recorded = self.sb_read(|s| le32(s, sb::OVERHEAD_CLUSTERS)) as u64;
+        let overhead = if recorded != 0 {
+            recorded
+        } else {
+            let mut overhead = self.g.first_data_block;
+            for group in 0..self.g.groups {
+                overhead += self.g.group_overhead(group) + 2 + self.g.itable_blocks();
+            }
+            overhead + self.journal.lock().as_ref().map_or(0, JournalHook::len_blocks)
+        };
         let blocks = self.g.blocks_count.saturating_sub(overhead);
+        // Linux keeps a pool of min(2 %, 4096) clusters out of f_bavail on
+        // extent filesystems (s_resv_clusters) besides r_blocks_count.
+        let resv = if self.g.incompat & incompat::EXTENTS != 0 { (self.g.blocks_count / 50).min(4096) } else { 0 };
+        let reserved = reserved + resv;
         let uuid = self.g.uuid;
         let fsid0 = le32(&uuid, 0) ^ le32(&uuid, 8);
         let fsid1 = le32(&uuid, 4) ^ le32(&uuid, 12);
