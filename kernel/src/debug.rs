@@ -43,7 +43,7 @@ fn comm_words(t: &Thread) -> (u64, u64) {
 
 /// Records or refreshes `t` (called when it starts and after exec).
 pub fn update(t: &Thread) {
-    let tid = u64::from(t.tid);
+    let tid = u64::from(t.tid());
     let slot = (0..SLOTS)
         .find(|&i| KAIROS_DEBUG_THREADS[i * WORDS].load(Ordering::Relaxed) & 0xffff_ffff == tid)
         .or_else(|| (0..SLOTS).find(|&i| KAIROS_DEBUG_THREADS[i * WORDS].load(Ordering::Relaxed) == 0));

@@ -37,5 +37,5 @@ pub fn print(t: &Thread, nr: usize, a: &[u64; 6], ret: isize) {
     } else {
         alloc::format!("{ret}")
     };
-    log::info!(target: "strace", "{} {} {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {result}", t.process.pid, t.tid, a[0], a[1], a[2], a[3], a[4], a[5]);
+    log::info!(target: "strace", "{} {} {name}({:#x}, {:#x}, {:#x}, {:#x}, {:#x}, {:#x}) = {result}", t.process.pid, t.tid(), a[0], a[1], a[2], a[3], a[4], a[5]);
 }

@@ -17,12 +17,13 @@
 
 /* The last three are multi-threaded children: two threads blocked (futex wait, pause) while a
    third calls exit() (exit_group), sends the process SIGTERM, or faults (SIGSEGV). */
-enum { F_EXIT, F_KILL, F_TERM, F_USR1, F_QUIT, F_ABRT, F_T_EXIT, F_T_TERM, F_T_SEGV, F_NFATES };
+enum { F_EXIT, F_KILL, F_TERM, F_USR1, F_QUIT, F_ABRT, F_T_EXIT, F_T_TERM, F_T_SEGV, F_T_LAST, F_NFATES };
 static const char *fate_names[F_NFATES] = {"exit",           "SIGKILL",        "SIGTERM",
                                            "SIGUSR1",        "SIGQUIT",        "SIGABRT",
-                                           "thread exit()",  "thread SIGTERM", "thread SIGSEGV"};
-static const int fate_sig[F_NFATES] = {0, SIGKILL, SIGTERM, SIGUSR1, SIGQUIT, SIGABRT, 0, SIGTERM, SIGSEGV};
-static int fate_exits(int f) { return f == F_EXIT || f == F_T_EXIT; }
+                                           "thread exit()",  "thread SIGTERM", "thread SIGSEGV",
+                                           "leader exits first, last thread's code"};
+static const int fate_sig[F_NFATES] = {0, SIGKILL, SIGTERM, SIGUSR1, SIGQUIT, SIGABRT, 0, SIGTERM, SIGSEGV, 0};
+static int fate_exits(int f) { return f == F_EXIT || f == F_T_EXIT || f == F_T_LAST; }
 
 struct kid {
     pid_t pid;
@@ -79,11 +80,32 @@ static void *finisher(void *arg) {
     return NULL;
 }
 
+/* F_T_LAST: the leader leaves with SYS_exit (only itself, code + 1); the other thread waits
+   until the kernel has cleared the leader's tid word (it is gone), then leaves with SYS_exit
+   too: the process ends with the last thread's code (as Linux reports it). */
+static volatile int leader_word;
+static void *last_thread(void *arg) {
+    struct kid *k = arg;
+    int v;
+    while ((v = leader_word) != 0)
+        syscall(SYS_futex, &leader_word, FUTEX_WAIT, v, NULL, NULL, 0);
+    syscall(SYS_exit, k->code);
+    return NULL;
+}
+
 static void child(struct kid *k, int gate) {
     if (gate >= 0) {
         char c;
         while (read(gate, &c, 1) < 0 && errno == EINTR)
             ;
+    }
+    if (k->fate == F_T_LAST) {
+        leader_word = (int)syscall(SYS_gettid);
+        syscall(SYS_set_tid_address, &leader_word);
+        pthread_t t;
+        if (pthread_create(&t, NULL, last_thread, k))
+            _exit(250);
+        syscall(SYS_exit, (k->code + 1) & 0xff);
     }
     if (k->fate >= F_T_EXIT) {
         pthread_t t;
@@ -101,6 +123,33 @@ static void child(struct kid *k, int gate) {
     kill(getpid(), fate_sig[k->fate]);
     for (;;)
         pause();
+}
+
+/* A thread that reaps with wait4(-1) until ECHILD (style "two threads"). */
+struct waiter {
+    int n, failed;
+    long eintr;
+    int got[MAX_KIDS][2];
+};
+static void *waiter_main(void *arg) {
+    struct waiter *w = arg;
+    for (;;) {
+        int st;
+        pid_t p = wait4(-1, &st, 0, NULL);
+        if (p < 0 && errno == EINTR) {
+            w->eintr++;
+            continue;
+        }
+        if (p < 0) {
+            w->failed = errno != ECHILD;
+            return NULL;
+        }
+        if (w->n < MAX_KIDS) {
+            w->got[w->n][0] = p;
+            w->got[w->n][1] = st;
+        }
+        w->n++;
+    }
 }
 
 static struct kid *find(pid_t pid) {
@@ -134,17 +183,18 @@ int main(int argc, char **argv) {
     stress_init(argc, argv, "sigchld_storm");
     int rounds = scaled(500);
     long total_eintr_restart = 0, total_kids = 0, fate_count[F_NFATES] = {0};
-#define NSTYLES 7
+#define NSTYLES 8
     long style_count[NSTYLES] = {0}, style_kids[2][NSTYLES] = {{0}};
     static const char *style_names[NSTYLES] = {"wait4(-1)", "waitid(P_ALL)", "waitpid(pid) in reverse", "waitpid(0)",
                                          "WNOHANG+sigsuspend",
                                                "SIGCHLD SIG_IGN: wait4 until ECHILD",
-                                               "SA_NOCLDWAIT: wait4 until ECHILD"};
+                                               "SA_NOCLDWAIT: wait4 until ECHILD",
+                                               "two threads in wait4(-1)"};
     for (int r = 0; r < rounds; r++) {
         rng_t rng = rng_make(1000 + r);
-        int restart = r % 2; /* with r % 7, every (restart, style) pair every 14 rounds */
+        int restart = (r / NSTYLES) % 2; /* every (restart, style) pair every 2 * NSTYLES rounds */
         int style = r % NSTYLES;
-        int autoreap = style >= 5;
+        int autoreap = style == 5 || style == 6;
         int gated = (int)rng_range(&rng, 0, 1);
         nkids = (int)rng_range(&rng, 12, MAX_KIDS);
         memset(kids, 0, sizeof kids);
@@ -161,8 +211,8 @@ int main(int argc, char **argv) {
             block_sig(SIGCHLD, SIG_BLOCK);
         for (int i = 0; i < nkids; i++) {
             struct kid *k = &kids[i];
-            int f = (int)rng_range(&rng, 0, 11);
-            k->fate = f < 4 ? F_EXIT : f - 3; /* a third exit, the rest die by a signal or threads */
+            int f = (int)rng_range(&rng, 0, 12);
+            k->fate = f < 4 ? F_EXIT : f - 3; /* ~a third exit, the rest die by a signal or threads */
             k->code = (int)rng_range(&rng, 0, 255);
             k->yields = (int)rng_range(&rng, 0, 3);
             fate_count[k->fate]++;
@@ -209,6 +259,26 @@ int main(int argc, char **argv) {
             reaped = nkids;
             EXPECT(unexpected == 0, "round %d: %s: %d children reported or left over", r, style_names[style],
                    unexpected);
+        }
+        if (style == 7) {
+            /* a second thread reaps too: together they must reap each child exactly once */
+            struct waiter helper = {0, 0, 0, {{0}}};
+            pthread_t th;
+            if (pthread_create(&th, NULL, waiter_main, &helper) != 0)
+                DIE("pthread_create");
+            struct waiter mine = {0, 0, 0, {{0}}};
+            waiter_main(&mine);
+            pthread_join(th, NULL);
+            if (mine.failed || helper.failed)
+                DIE("round %d: wait4 in a waiter thread failed", r);
+            for (int i = 0; i < mine.n; i++)
+                record(mine.got[i][0], mine.got[i][1], r);
+            for (int i = 0; i < helper.n; i++)
+                record(helper.got[i][0], helper.got[i][1], r);
+            eintr = mine.eintr + helper.eintr;
+            reaped = nkids;
+            if (mine.n + helper.n != nkids)
+                say("round %d: the two waiters reaped %d children of %d\n", r, mine.n + helper.n, nkids);
         }
         while (reaped < nkids) {
             int st = 0;
@@ -266,14 +336,21 @@ int main(int argc, char **argv) {
         for (int i = 0; i < n; i++) {
             struct kid *k = find(infos[i].pid);
             int ok = infos[i].signo == SIGCHLD && k != NULL;
-            if (ok && fate_exits(k->fate))
+            if (ok && k->fate == F_T_LAST)
+                /* Linux: the wait status is the last thread's code, but when the last thread is
+                   gone before the leader has finished exiting, the leader's own exit notifies
+                   the parent and SIGCHLD carries the leader's code: either is right */
+                ok = infos[i].code == CLD_EXITED &&
+                     (infos[i].status == k->code || infos[i].status == ((k->code + 1) & 0xff));
+            else if (ok && fate_exits(k->fate))
                 ok = infos[i].code == CLD_EXITED && infos[i].status == k->code;
             else if (ok)
                 ok = (infos[i].code == CLD_KILLED || infos[i].code == CLD_DUMPED) &&
                      infos[i].status == fate_sig[k->fate];
             if (!ok)
-                say("bad siginfo: signo %d code %d status %d (child %s)\n", infos[i].signo, infos[i].code,
-                    infos[i].status, k ? "known" : "unknown");
+                say("bad siginfo: signo %d code %d status %d (child %s: fate %s, code %d)\n", infos[i].signo,
+                    infos[i].code, infos[i].status, k ? "known" : "unknown", k ? fate_names[k->fate] : "-",
+                    k ? k->code : -1);
             infos_ok &= ok;
         }
         EXPECT(infos_ok, "round %d: SIGCHLD siginfo inconsistent", r);

@@ -15,6 +15,7 @@
  * (then waitpid never fails with EINTR) and not.
  */
 #include "stress.h"
+#include <pthread.h>
 #include <spawn.h>
 #include <sys/time.h>
 
@@ -41,6 +42,9 @@ static int child_mode(int argc, char **argv) {
     sigaction(SIGUSR1, NULL, &sa);
     if (sa.sa_handler != SIG_DFL)
         return 205;
+    /* after an execve from a secondary thread, the thread became the leader: tid == pid */
+    if (syscall(SYS_gettid) != getpid())
+        return 206;
     return code;
 }
 
@@ -87,6 +91,37 @@ static __attribute__((noinline)) pid_t vfork_killed(int killer_w) {
             pause();
     }
     return pid;
+}
+
+static volatile int texec_word;
+static const char *texec_self;
+static char *texec_code;
+static void *texec_blocker(void *arg) {
+    if (arg)
+        for (;;)
+            syscall(SYS_futex, &texec_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    for (;;)
+        pause();
+    return NULL;
+}
+static void *texec_execer(void *arg) {
+    char *cargs[] = {(char *)texec_self, "--child", texec_code, "0", "1", "0", NULL};
+    sched_yield();
+    execve(texec_self, cargs, environ);
+    _exit(127);
+}
+static void thread_exec(const char *self, char *code) {
+    texec_self = self;
+    texec_code = code;
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    pthread_t t;
+    if (pthread_create(&t, NULL, texec_blocker, (void *)1) || pthread_create(&t, NULL, texec_blocker, NULL) ||
+        pthread_create(&t, NULL, texec_execer, NULL))
+        _exit(125);
+    for (;;)
+        pause();
 }
 
 static void install(int restart) {
@@ -152,10 +187,10 @@ int main(int argc, char **argv) {
     write_full(go[1], "g", 1);
     close(go[1]);
 
-    enum { V_EXIT, V_EXEC, V_EXEC_MISSING, V_KILLED, P_SPAWN, P_SPAWN_ATTR, P_SPAWN_MISSING, NKINDS };
+    enum { V_EXIT, V_EXEC, V_EXEC_MISSING, V_KILLED, P_SPAWN, P_SPAWN_ATTR, P_SPAWN_MISSING, T_EXEC, NKINDS };
     static const char *knames[NKINDS] = {"vfork+_exit",  "vfork+execve",       "vfork+execve(missing)",
                                          "vfork+SIGKILL", "posix_spawn",        "posix_spawn(attrs)",
-                                         "posix_spawn(missing)"};
+                                         "posix_spawn(missing)", "fork+thread execve"};
     long kcount[NKINDS] = {0}, kbad[NKINDS] = {0};
     long eintr_restart = 0, eintr_plain = 0;
     for (int i = 0; i < iters; i++) {
@@ -198,6 +233,13 @@ int main(int argc, char **argv) {
                 want = 127;
             break;
         }
+        case T_EXEC:
+            /* fork; in the child, two threads block and a third execs: the others must vanish
+               and the new image run as the same process */
+            pid = xfork();
+            if (pid == 0)
+                thread_exec(self, codes);
+            break;
         case P_SPAWN:
         case P_SPAWN_ATTR:
         case P_SPAWN_MISSING: {

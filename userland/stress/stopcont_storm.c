@@ -32,13 +32,18 @@ enum { H_NONE, H_RESTART, H_NORESTART, H_N };
 static const char *hmode_names[H_N] = {"no handler", "SA_RESTART", "no SA_RESTART"};
 
 struct report {
-    int idx, conts, eintr, sleep_eintr;
+    int idx, conts, eintr, sleep_eintr, queued;
 };
+
+/* Queued while the target is stopped; children block it and count what is pending at the end. */
+#define RT_STOPPED (SIGRTMIN + 1)
+#define RT_CAP 100
 
 static struct {
     pid_t pid;
     int kind, hmode, group, cmd_w;
     long conts; /* continues the parent performed */
+    long rt_sent; /* RT_STOPPED sent to it while it was stopped */
 } kids[MAX_KIDS];
 static int nkids;
 static pid_t pgid[2];
@@ -80,6 +85,8 @@ static void child_main(int idx, int kind, int hmode, int cmd_r, int ack_w) {
     signal(SIGCHLD, SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
+    sigaddset(&none, RT_STOPPED); /* every thread blocks it: set before creating threads */
+    sigprocmask(SIG_SETMASK, &none, NULL);
     if (kind == K_THREADS || kind == K_BUSYTHREAD) {
         pthread_t t;
         if (pthread_create(&t, NULL, kind == K_THREADS ? futex_thread : busy_thread, (void *)(long)idx) != 0)
@@ -87,7 +94,6 @@ static void child_main(int idx, int kind, int hmode, int cmd_r, int ack_w) {
     }
     if (kind == K_BUSY || kind == K_SLEEP)
         fcntl(cmd_r, F_SETFL, O_NONBLOCK);
-    sigprocmask(SIG_SETMASK, &none, NULL);
     char ready = 'r';
     write_full(ack_w, &ready, 1);
     int eintr = 0, sleep_eintr = 0;
@@ -117,7 +123,15 @@ static void child_main(int idx, int kind, int hmode, int cmd_r, int ack_w) {
         if (r <= 0)
             _exit(98);
         if (c == 'q') {
-            struct report rep = {idx, c_conts, eintr, sleep_eintr};
+            /* count the RT_STOPPED instances queued for us (all must have been kept) */
+            sigset_t rt;
+            sigemptyset(&rt);
+            sigaddset(&rt, RT_STOPPED);
+            struct timespec zero = {0, 0};
+            int queued = 0;
+            while (sigtimedwait(&rt, NULL, &zero) == RT_STOPPED)
+                queued++;
+            struct report rep = {idx, c_conts, eintr, sleep_eintr, queued};
             /* the report goes in one write (atomic on a pipe) */
             char buf[1 + sizeof rep];
             buf[0] = 'R';
@@ -201,6 +215,7 @@ static int observe(pid_t who, int want_sig, int method) {
     int k = find_kid(p);
     if (k < 0)
         DIE("report for an unknown pid");
+    VSAY("  %s of child %d\n", cont ? "continue" : "stop", k);
     return k;
 }
 
@@ -418,6 +433,7 @@ int main(int argc, char **argv) {
         int s = (int)rng_range(&rr, 0, 3);
         int method = (int)rng_range(&rr, 0, 2);
         int restop = (int)rng_range(&rr, 0, 3) == 0;
+        int rt_while_stopped = (int)rng_range(&rr, 0, 3) == 0 ? (int)rng_range(&rr, 1, 2) : 0;
         pid_t who = whole_group ? -pgid[target] : kids[target].pid;
         int members[MAX_KIDS], nm = 0;
         for (int i = 0; i < nkids; i++)
@@ -459,6 +475,18 @@ int main(int argc, char **argv) {
             quiet &= no_more(who, 0);
         }
         stops += nm;
+        /* queued signals sent to a stopped process stay queued (at most RT_CAP per child: the
+           user's queued signals must stay under RLIMIT_SIGPENDING, 3857 in the reference VM,
+           beyond which Linux stops queueing signals sent by kill()) */
+        for (int n = 0; n < nm && rt_while_stopped; n++)
+            for (int k = 0; k < rt_while_stopped && kids[members[n]].rt_sent < RT_CAP; k++) {
+                VSAY("round %d: RT to stopped child %d\n", r, members[n]);
+                if (kill(kids[members[n]].pid, RT_STOPPED) < 0)
+                    DIE("kill RT");
+                kids[members[n]].rt_sent++;
+                stat_signals++;
+            }
+        quiet &= no_more(who, 0);
 
         memset(seen, 0, sizeof seen);
         VSAY("round %d: SIGCONT\n", r);
@@ -544,6 +572,10 @@ int main(int argc, char **argv) {
                 say("child %d: SIGCONT handler ran %d times, want %ld\n", i, rep.conts, want);
                 counts_ok = 0;
             }
+            if (rep.queued != kids[i].rt_sent) {
+                say("child %d: %d queued signals kept of %ld sent while stopped\n", i, rep.queued, kids[i].rt_sent);
+                counts_ok = 0;
+            }
             if (kids[i].hmode != H_NORESTART && rep.eintr != 0) {
                 say("child %d (%s, %s): %d EINTR\n", i, kind_names[kids[i].kind], hmode_names[kids[i].hmode],
                     rep.eintr);
@@ -562,7 +594,7 @@ int main(int argc, char **argv) {
     }
     EXPECT(all_ok, "some round saw wrong transitions");
     EXPECT(statuses_ok, "wrong final status");
-    EXPECT(counts_ok, "SIGCONT handler counts differ from the continues sent");
+    EXPECT(counts_ok, "SIGCONT handler counts differ from the continues sent, or queued signals were lost");
     EXPECT(eintr_ok, "EINTR where a stop/continue must be invisible (SA_RESTART or no handler)");
     int chld_ok = chld_stopped >= 1 && chld_continued >= 1 && chld_other >= 1;
     EXPECT(chld_ok, "SIGCHLD handler: stopped %d continued %d other %d", (int)chld_stopped, (int)chld_continued,
@@ -573,6 +605,11 @@ int main(int argc, char **argv) {
     say("rounds aimed at a whole group: %ld\n", group_rounds);
     say("stops %ld (re-stops of a stopped target %ld), continues %ld; all transitions exact: %s\n", stops, restops,
         conts, YESNO(all_ok));
+    long rt_total = 0;
+    for (int i = 0; i < nkids; i++)
+        if (i % 2 == 0)
+            rt_total += kids[i].rt_sent;
+    say("queued signals sent to stopped children that quit: %ld, all kept: %s\n", rt_total, YESNO(counts_ok));
     say("final statuses: %s; SIGCONT handler runs == continues: %s; no EINTR with SA_RESTART or no handler: %s\n",
         YESNO(statuses_ok), YESNO(counts_ok), YESNO(eintr_ok));
     say("SIGCHLD seen for stop, continue and exit (each >= 1): %s\n", YESNO(chld_ok));

@@ -177,8 +177,9 @@ pub struct Process {
 
 /// A thread.
 pub struct Thread {
-    /// Thread id.
-    pub tid: Pid,
+    /// Thread id ([`Thread::tid`]); changes once, when a secondary thread execs and takes
+    /// over the process id (Linux's de_thread).
+    tid_value: AtomicU32,
     /// Its thread group.
     pub process: Arc<Process>,
     /// Address space (shared with `CLONE_VM`).
@@ -280,7 +281,7 @@ pub fn unregister_process(pid: Pid) {
 
 /// Registers a new thread.
 pub fn register_thread(t: &Arc<Thread>) {
-    THREADS.lock().insert(t.tid, t.clone());
+    THREADS.lock().insert(t.tid(), t.clone());
 }
 
 /// Removes an exited thread.
@@ -406,7 +407,7 @@ impl Thread {
     /// A new thread of `process` (not yet registered or running).
     pub fn new(tid: Pid, process: Arc<Process>, r: ThreadResources) -> Arc<Thread> {
         let t = Arc::new(Thread {
-            tid,
+            tid_value: AtomicU32::new(tid),
             process,
             mm: spin::Mutex::new(r.mm),
             files: spin::Mutex::new(r.files),
@@ -453,9 +454,38 @@ impl Thread {
         self.sighand.lock().clone()
     }
 
+    /// Thread id.
+    pub fn tid(&self) -> Pid {
+        self.tid_value.load(Ordering::Acquire)
+    }
+
+    /// After every other thread of the process is gone, a secondary thread that execs becomes
+    /// the main thread: its id becomes the process id (Linux's `de_thread`). Re-registers it
+    /// under the new id and moves its children's parent-thread id along.
+    pub fn take_over_pid(self: &Arc<Self>) {
+        let (old, new) = (self.tid(), self.process.pid);
+        if old == new {
+            return;
+        }
+        {
+            let mut threads = THREADS.lock();
+            threads.remove(&old);
+            self.tid_value.store(new, Ordering::Release);
+            threads.insert(new, self.clone());
+        }
+        // Copy the list first: a guard in the `for` expression would live through the loop.
+        let children = self.process.state.lock().children.clone();
+        for child in children {
+            let mut st = child.state.lock();
+            if st.parent_tid == old {
+                st.parent_tid = new;
+            }
+        }
+    }
+
     /// Is this the main thread (tid == pid)?
     pub fn is_main(&self) -> bool {
-        self.tid == self.process.pid
+        self.tid() == self.process.pid
     }
 
     /// Must this thread leave at the next opportunity?

@@ -79,9 +79,27 @@ impl PendingSignals {
         true
     }
 
-    /// Removes and returns the first queued instance of `s`.
+    /// Marks `s` pending without queueing its information (Linux's "silent loss of
+    /// information" when RLIMIT_SIGPENDING is reached): nothing changes if `s` is pending
+    /// already. Returns true if it was not pending.
+    pub fn add_unqueued(&mut self, s: u32) -> bool {
+        if self.set.contains(s) {
+            return false;
+        }
+        self.set.add(s);
+        true
+    }
+
+    /// Removes and returns the first queued instance of `s` (a pending `s` without queued
+    /// information yields a zeroed SI_USER record, as Linux's `collect_signal`).
     pub fn take(&mut self, s: u32) -> Option<SigInfo> {
-        let pos = self.queue.iter().position(|i| i.signo as u32 == s)?;
+        let Some(pos) = self.queue.iter().position(|i| i.signo as u32 == s) else {
+            if self.set.contains(s) {
+                self.set.remove(s);
+                return Some(SigInfo::user(s, 0, 0));
+            }
+            return None;
+        };
         let info = self.queue.remove(pos);
         if !self.queue.iter().any(|i| i.signo as u32 == s) {
             self.set.remove(s);
@@ -121,7 +139,9 @@ pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
     if is_ignored(&action, s) && !blocked_everywhere && s != sig::SIGKILL {
         return;
     }
-    if !p.pending.lock().add(info) {
+    let lost = lost_to_sigpending_limit(p, &info);
+    let added = if lost { p.pending.lock().add_unqueued(s) } else { p.pending.lock().add(info) };
+    if !added {
         return;
     }
     if s == sig::SIGKILL {
@@ -142,9 +162,17 @@ pub fn send_to_process(p: &Arc<Process>, info: SigInfo) {
 /// arrive as SI_USER from pid 0). Returns the siginfo to send.
 pub fn queue_check(target: &Arc<Process>, info: &SigInfo) -> kairos_abi::Result<SigInfo> {
     let s = info.signo as u32;
-    if info.code == sig::SI_USER {
+    if info.code == sig::SI_USER || !sigpending_limit_reached(target) {
         return Ok(*info);
     }
+    if sig::is_realtime(s) {
+        return Err(kairos_abi::Errno::EAGAIN.into());
+    }
+    Ok(SigInfo::user(s, 0, 0))
+}
+
+/// Has the real user of `target` as many signals queued as its RLIMIT_SIGPENDING allows?
+fn sigpending_limit_reached(target: &Arc<Process>) -> bool {
     let (uid, limit) = {
         let st = target.state.lock();
         (st.uid[0], st.rlimits[11].0)
@@ -159,13 +187,14 @@ pub fn queue_check(target: &Arc<Process>, info: &SigInfo) -> kairos_abi::Result<
             queued += th.pending.lock().queue.len() as u64;
         }
     }
-    if queued < limit {
-        return Ok(*info);
-    }
-    if sig::is_realtime(s) {
-        return Err(kairos_abi::Errno::EAGAIN.into());
-    }
-    Ok(SigInfo::user(s, 0, 0))
+    queued >= limit
+}
+
+/// A real-time signal sent by kill() (SI_USER) beyond RLIMIT_SIGPENDING is not queued: only
+/// its pending bit is set (Linux's `__send_signal_locked`; other senders got EAGAIN from
+/// [`queue_check`]).
+fn lost_to_sigpending_limit(target: &Arc<Process>, info: &SigInfo) -> bool {
+    sig::is_realtime(info.signo as u32) && info.code == sig::SI_USER && sigpending_limit_reached(target)
 }
 
 /// Sends a signal to every process of a process group; returns how many got it.
@@ -197,7 +226,9 @@ pub fn send_to_thread(t: &Arc<Thread>, info: SigInfo) {
     if is_ignored(&action, s) && !t.sigmask.lock().contains(s) && s != sig::SIGKILL {
         return;
     }
-    if !t.pending.lock().add(info) {
+    let lost = lost_to_sigpending_limit(p, &info);
+    let added = if lost { t.pending.lock().add_unqueued(s) } else { t.pending.lock().add(info) };
+    if !added {
         return;
     }
     if s == sig::SIGKILL {
@@ -609,7 +640,7 @@ fn setup_frame(
     }
     crate::sched::trace(
         crate::sched::trace_kind::SIGNAL_DELIVER,
-        t.tid.into(),
+        t.tid().into(),
         u64::from(info.signo as u32),
         action.handler,
     );

@@ -38,7 +38,7 @@ pub fn spawn(thread: Arc<Thread>, ctx: alloc::boxed::Box<UserContext>) -> kairos
     let body = Accounted { thread: thread.clone(), inner: alloc::boxed::Box::pin(run_thread(t, ctx)) };
     let handle = sched::spawner().spawn("user-thread", body).map_err(|_| kairos_abi::Errno::EAGAIN)?;
     thread.task_id.store(handle.id().as_u64(), Ordering::Relaxed);
-    sched::trace(trace_kind::USER_THREAD, handle.id().as_u64(), u64::from(thread.tid), u64::from(thread.process.pid));
+    sched::trace(trace_kind::USER_THREAD, handle.id().as_u64(), u64::from(thread.tid()), u64::from(thread.process.pid));
     drop(handle);
     Ok(())
 }
@@ -82,7 +82,7 @@ fn arm_preemption() {
 pub async fn run_thread(t: Arc<Thread>, mut ctx: alloc::boxed::Box<UserContext>) {
     t.ctx_addr.store(&*ctx as *const UserContext as u64, Ordering::Relaxed);
     crate::debug::update(&t);
-    let tid = u64::from(t.tid);
+    let tid = u64::from(t.tid());
     // Start of the thread's current time slice: a thread whose traps all complete at once
     // (a loop of non-blocking syscalls) must still let other tasks run.
     let mut slice_start = crate::time::now_ns();
@@ -169,10 +169,10 @@ fn handle_exception(
             } else {
                 Access::Read
             };
-            sched::trace(trace_kind::PAGE_FAULT, u64::from(t.tid), cr2, err);
+            sched::trace(trace_kind::PAGE_FAULT, u64::from(t.tid()), cr2, err);
             let r = t.mm().lock().handle_fault(cr2, access);
-            log::trace!(target: "fault", "pid {} tid {} page fault at {cr2:#x} ({access:?}, rip {rip:#x}): {r:?}", t.process.pid, t.tid);
-            sched::trace(trace_kind::PAGE_FAULT_END, u64::from(t.tid), cr2, u64::from(r.is_err()));
+            log::trace!(target: "fault", "pid {} tid {} page fault at {cr2:#x} ({access:?}, rip {rip:#x}): {r:?}", t.process.pid, t.tid());
+            sched::trace(trace_kind::PAGE_FAULT_END, u64::from(t.tid()), cr2, u64::from(r.is_err()));
             match r {
                 Ok(()) => return None,
                 Err(FaultError::NeedPage(cache, index)) => return Some((cache, index)),
@@ -197,7 +197,7 @@ fn handle_exception(
         17 => SigInfo::fault(sig::SIGBUS, sig::BUS_ADRALN, cr2),
         _ => SigInfo::new(sig::SIGSEGV, sig::SI_KERNEL),
     };
-    log::debug!(target: "signal", "pid {} tid {}: exception {vector} at {rip:#x} -> signal {}", t.process.pid, t.tid, info.signo);
+    log::debug!(target: "signal", "pid {} tid {}: exception {vector} at {rip:#x} -> signal {}", t.process.pid, t.tid(), info.signo);
     signal::force(t, info);
     None
 }
@@ -218,11 +218,11 @@ fn exit_thread(t: &Arc<Thread>) {
             crate::futex::wake(key, 1, u32::MAX);
         }
     }
-    process::unregister_thread(t.tid);
-    crate::debug::remove(t.tid);
+    process::unregister_thread(t.tid());
+    crate::debug::remove(t.tid());
     let last = {
         let mut st = p.state.lock();
-        st.threads.retain(|w| w.upgrade().is_some_and(|x| x.tid != t.tid));
+        st.threads.retain(|w| w.upgrade().is_some_and(|x| x.tid() != t.tid()));
         st.threads.is_empty()
     };
     t.vfork_done.store(true, Ordering::Release);
@@ -234,7 +234,7 @@ fn exit_thread(t: &Arc<Thread>) {
         for c in children {
             let sig = {
                 let st = c.state.lock();
-                if st.parent_tid == t.tid && st.exit.is_none() { st.pdeath_signal } else { 0 }
+                if st.parent_tid == t.tid() && st.exit.is_none() { st.pdeath_signal } else { 0 }
             };
             if sig != 0 {
                 let uid = p.state.lock().uid[0];

@@ -94,7 +94,7 @@ fn lookup_pid(root: &Arc<Node>, name: &str) -> Option<Arc<Node>> {
 /// `/proc/self` → `PID`, `/proc/thread-self` → `PID/task/TID` of the caller.
 fn self_target(thread: bool) -> Result<String> {
     let t = current_thread().ok_or(Error::new(Errno::ENOENT))?;
-    Ok(if thread { alloc::format!("{}/task/{}", t.process.pid, t.tid) } else { alloc::format!("{}", t.process.pid) })
+    Ok(if thread { alloc::format!("{}/task/{}", t.process.pid, t.tid()) } else { alloc::format!("{}", t.process.pid) })
 }
 
 fn current_thread() -> Option<Arc<Thread>> {
@@ -170,7 +170,7 @@ fn pid_entries(d: &Arc<Node>, pid: Pid, tid: Pid, task: bool) -> Vec<Arc<Node>> 
 
 fn task_entries(d: &Arc<Node>, pid: Pid) -> Vec<Arc<Node>> {
     let Some(p) = process::find_process(pid) else { return Vec::new() };
-    let mut tids: Vec<Pid> = p.threads().iter().map(|t| t.tid).collect();
+    let mut tids: Vec<Pid> = p.threads().iter().map(|t| t.tid()).collect();
     tids.sort_unstable();
     tids.into_iter().map(|tid| pid_dir(d, &p, tid, true)).collect()
 }
@@ -182,7 +182,7 @@ fn find(pid: Pid) -> Result<Arc<Process>> {
 /// The thread `tid` of `p` if alive, else any live thread of it (None for a zombie).
 fn thread_of(p: &Process, tid: Pid) -> Option<Arc<Thread>> {
     let threads = p.threads();
-    threads.iter().find(|t| t.tid == tid).or_else(|| threads.first()).cloned()
+    threads.iter().find(|t| t.tid() == tid).or_else(|| threads.first()).cloned()
 }
 
 /// One-letter state and its name, as `stat` and `status` show them.
@@ -195,7 +195,7 @@ fn state_of(p: &Process, tid: Pid) -> (char, &'static str) {
         ('Z', "zombie")
     } else if stopped {
         ('T', "stopped")
-    } else if current_thread().is_some_and(|t| t.tid == tid || (t.process.pid == p.pid && tid == p.pid)) {
+    } else if current_thread().is_some_and(|t| t.tid() == tid || (t.process.pid == p.pid && tid == p.pid)) {
         ('R', "running")
     } else {
         ('S', "sleeping")

@@ -103,7 +103,7 @@ async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysR
         {
             let mut st = p.state.lock();
             st.exit_signal = req.exit_signal;
-            st.parent_tid = t.tid;
+            st.parent_tid = t.tid();
         }
         *p.comm.lock() = t.process.comm.lock().clone();
         parent.state.lock().children.push(p.clone());

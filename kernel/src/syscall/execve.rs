@@ -171,9 +171,21 @@ async fn exec_at(
 
     // --- point of no return ---
     let p = &t.process;
-    for other in p.threads().iter().filter(|o| o.tid != t.tid) {
+    for other in p.threads().iter().filter(|o| !Arc::ptr_eq(o, t)) {
         other.exiting.store(true, Ordering::Release);
         other.signal_wait.wake_all();
+    }
+    // Like Linux's de_thread: the other threads are gone before the new image runs, and a
+    // secondary thread that execs takes over the process id.
+    while p.threads().iter().any(|o| !Arc::ptr_eq(o, t)) {
+        let deadline = crate::time::now_ns().saturating_add(200_000);
+        crate::sched::spawner().sleep_until(deadline).await;
+    }
+    if !t.is_main() {
+        let old_tid = t.tid();
+        t.take_over_pid();
+        crate::debug::remove(old_tid);
+        crate::debug::update(t);
     }
     *t.mm.lock() = Arc::new(spin::Mutex::new(mm));
     let mut files = t.files().lock().clone();

@@ -17,5 +17,5 @@ pub fn sys_getppid(t: &Arc<Thread>) -> SysResult {
 
 /// `gettid()`.
 pub fn sys_gettid(t: &Arc<Thread>) -> SysResult {
-    Ok(t.tid as isize)
+    Ok(t.tid() as isize)
 }

@@ -81,7 +81,7 @@ pub fn sys_tgkill(t: &Arc<Thread>, tgid: Option<i32>, tid: i32, sig: u32) -> Sys
     }
     if sig != 0 {
         let uid = t.process.state.lock().uid[0];
-        sched::trace(trace_kind::SIGNAL_GENERATE, u64::from(target.tid), u64::from(sig), u64::from(t.process.pid));
+        sched::trace(trace_kind::SIGNAL_GENERATE, u64::from(target.tid()), u64::from(sig), u64::from(t.process.pid));
         let info = signal::queue_check(&target.process, &SigInfo::tkill(sig, t.process.pid, uid))?;
         signal::send_to_thread(&target, info);
     }

@@ -160,7 +160,7 @@ pub async fn handle(t: &Arc<Thread>, ctx: &mut UserContext) {
     let nr = ctx.regs.rax;
     ctx.orig_rax = nr;
     let a = [ctx.regs.rdi, ctx.regs.rsi, ctx.regs.rdx, ctx.regs.r10, ctx.regs.r8, ctx.regs.r9];
-    let tid = u64::from(t.tid);
+    let tid = u64::from(t.tid());
     sched::trace(trace_kind::SYSCALL_ENTER, tid, nr, a[0]);
     let result = dispatch(t, ctx, nr as usize, a).await;
     let ret = match result {

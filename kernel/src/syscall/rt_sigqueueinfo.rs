@@ -12,7 +12,7 @@ use crate::proc::{Thread, process, signal};
 /// Linux's rule: codes that pretend to come from kill/tkill or the kernel (si_code >= 0 or
 /// SI_TKILL) may only be sent when the id argument is the caller's own thread id.
 fn check_info(t: &Thread, id_arg: u32, info: &SigInfo) -> kairos_abi::Result<()> {
-    if (info.code >= 0 || info.code == SI_TKILL) && id_arg != t.tid {
+    if (info.code >= 0 || info.code == SI_TKILL) && id_arg != t.tid() {
         return Err(Errno::EPERM.into());
     }
     Ok(())

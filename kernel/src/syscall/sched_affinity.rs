@@ -10,7 +10,7 @@ use super::args::{read_bytes, write_bytes};
 use crate::proc::{Thread, process};
 
 fn check_target(t: &Thread, pid: i32) -> kairos_abi::Result<()> {
-    if pid < 0 || (pid != 0 && pid as u32 != t.tid && process::find_thread(pid as u32).is_none()) {
+    if pid < 0 || (pid != 0 && pid as u32 != t.tid() && process::find_thread(pid as u32).is_none()) {
         return Err(Errno::ESRCH.into());
     }
     Ok(())

@@ -9,5 +9,5 @@ use crate::proc::Thread;
 /// `set_tid_address(tidptr)`: returns the caller's tid.
 pub fn sys_set_tid_address(t: &Arc<Thread>, tidptr: u64) -> SysResult {
     t.clear_child_tid.store(tidptr, Ordering::Relaxed);
-    Ok(t.tid as isize)
+    Ok(t.tid() as isize)
 }
