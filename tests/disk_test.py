@@ -19,13 +19,14 @@ Linux where the output is deterministic.
 Prints `test disk::NAME ... ok|FAILED` (unified diffs for failures) and `N passed, M failed`.
 
 usage: tests/disk_test.py [--kernel ELF] [--no-cache] [--kairos-only] [--filter SUBSTR]...
-                          [--keep-disks] [--skip-login]
+                          [--keep-disks] [--skip-login] [--skip-crash]
 
     --no-cache     boot Linux even when its cached results are current
     --kairos-only  no Linux comparison: print Kairos' sections (host checks still apply)
     --filter S     only report checks whose name contains S (the boots are the same)
     --keep-disks   keep the written disks in target/disk-test/ (kept on failure anyway)
     --skip-login   skip the login-prompt boot
+    --skip-crash   skip the crash test (Kairos killed mid-write, journal replay checked)
 """
 import argparse
 import difflib
@@ -404,6 +405,80 @@ def login_boot(kernel, report, keep):
     return ok_all
 
 
+# The crash test's command: the first boot writes, renames and syncs in a loop until QEMU is
+# killed; the boot after the crash (the marker file exists) only lists what survived and powers
+# off, so Kairos must replay the journal at mount and leave the disk clean.
+CRASH_SCRIPT = r'''
+if [ -f /root/crash-marker ]; then
+    ls /root/crash | wc -l
+    cat /root/crash/g* | wc -c
+    exit 0
+fi
+mkdir -p /root/crash
+touch /root/crash-marker
+sync
+i=0
+while :; do
+    i=$((i+1))
+    head -c $((4096 * (i % 7 + 1))) /dev/urandom > /root/crash/f$i
+    mv /root/crash/f$i /root/crash/g$((i % 50))
+    if [ $((i % 20)) = 0 ]; then sync; fi
+    if [ $i = 60 ]; then echo "@@CRASH-READY@@"; fi
+done
+'''
+
+
+def crash_boot(kernel, report, keep):
+    """Kills Kairos in the middle of a write workload, then checks the journal makes the disk
+    consistent: e2fsck's own replay (on a copy) leaves it fsck-clean, and a second Kairos boot
+    (which replays the journal at mount) reads the files and powers off leaving it clean."""
+    disk = scratch_copy("crash")
+    alpine_image.write_command(disk, CRASH_SCRIPT)
+    log_path = os.path.join(OUTDIR, "crash.log")
+    klog = os.path.join(OUTDIR, "crash.klog")
+    cmd = kairos_qemu.qemu_command(kernel, kairos_qemu.disk_cmdline("kairos"), serial2="file:" + klog, disk=disk)
+    ok_all = True
+    with open(log_path, "wb") as log:
+        log.write(("# " + " ".join(cmd) + "\n").encode())
+        c = Console(cmd, log)
+        try:
+            c.expect(rb"@@CRASH-READY@@", 120)
+            time.sleep(1.5)  # let it run on: the kill lands mid-transaction or between them
+            report("crash_workload_running", True)
+        except TimeoutError as e:
+            report("crash_workload_running", False, str(e))
+            ok_all = False
+        finally:
+            c.proc.kill()
+            c.proc.wait()
+    if ok_all:
+        d = subprocess.run(["dumpe2fs", "-h", disk], capture_output=True, text=True).stdout
+        pending = "needs_recovery" in d
+        print(f"disk-test: crashed disk {'needs journal recovery' if pending else 'has an empty journal'}")
+        copy = disk + ".e2fsck"
+        subprocess.run(["cp", "--sparse=always", disk, copy], check=True)
+        subprocess.run(["e2fsck", "-y", "-E", "journal_only", copy], capture_output=True)
+        r = subprocess.run(["e2fsck", "-fn", copy], capture_output=True, text=True)
+        report("crash_replayed_by_e2fsck_clean", r.returncode == 0,
+               "" if r.returncode == 0 else f"e2fsck -fn exit status {r.returncode}:\n{r.stdout}{r.stderr}")
+        ok_all &= r.returncode == 0
+        os.unlink(copy)
+        second = kairos_qemu.boot_disk("kairos", kernel, disk, timeout=BOOT_TIMEOUT, log=log_path + ".2",
+                                       klog=klog + ".2", idle_timeout=IDLE_TIMEOUT)
+        ok = second.status == kairos_qemu.EXIT_SUCCESS and b"@@KAIROS-EXEC-END status=0@@" in second.raw
+        report("crash_reboot_after_crash", ok, "" if ok else f"(QEMU {second.verdict}, status {second.status}; "
+               f"log {os.path.relpath(log_path + '.2', ROOT)})")
+        ok_all &= ok
+        for name, ok, detail in disk_checks(disk, persist=False):
+            report("crash_kairos_replay_" + name, ok, detail)
+            ok_all &= ok
+    if ok_all and not keep:
+        os.unlink(disk)
+    else:
+        print(f"disk-test: crash disk kept in {os.path.relpath(disk, ROOT)}, logs {os.path.relpath(log_path, ROOT)}*")
+    return ok_all
+
+
 # --- Main ------------------------------------------------------------------------------------
 
 def render(out, status):
@@ -419,6 +494,7 @@ def main():
     ap.add_argument("--filter", action="append", default=[])
     ap.add_argument("--keep-disks", action="store_true")
     ap.add_argument("--skip-login", action="store_true")
+    ap.add_argument("--skip-crash", action="store_true")
     a = ap.parse_args()
     if not os.path.exists(a.kernel):
         print(f"disk-test: {a.kernel} does not exist: run `make kernel` first")
@@ -503,6 +579,8 @@ def main():
         print(f"disk-test: the Kairos disk is kept in {os.path.relpath(disk, ROOT)}")
     if not a.skip_login:
         login_boot(a.kernel, report, a.keep_disks)
+    if not a.skip_crash:
+        crash_boot(a.kernel, report, a.keep_disks)
     print(f"disk-test: {time.monotonic() - t_start:.1f} s")
     print(f"{passed} passed, {failed} failed" + (f", {xfailed} known failures (xfail)" if xfailed else ""))
     sys.exit(0 if failed == 0 else 1)

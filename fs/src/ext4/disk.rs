@@ -222,6 +222,8 @@ pub mod sb {
     pub const STATE_VALID: u16 = 1;
     /// `s_state`: errors detected.
     pub const STATE_ERROR: u16 = 2;
+    /// `s_flags`: directory hashes use signed chars.
+    pub const FLAGS_SIGNED_HASH: u32 = 1;
     /// `s_flags`: directory hashes use unsigned chars.
     pub const FLAGS_UNSIGNED_HASH: u32 = 2;
 }

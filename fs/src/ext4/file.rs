@@ -1,7 +1,8 @@
 //! [`Ext4Inode`]: one in-memory ext4 inode and the VFS [`Inode`]
 //! implementation over it — file data (read-ahead over contiguous extents,
 //! writes allocating contiguous runs), directories (lookup, readdir with
-//! stable byte-position offsets, create/link/unlink/rmdir/rename with
+//! stable offsets — hash positions for hashed directories, see `htree`,
+//! byte positions otherwise — create/link/unlink/rmdir/rename with
 //! Linux's rules), symlinks, device nodes, attributes.
 //!
 //! State: the inode's on-disk bytes ([`RawInode`]) are kept in memory and
@@ -38,6 +39,7 @@ use super::{
     dir::{self, Rec},
     disk::{corrupt, le16, le32, set32},
     extent::{self, Extent, Mapping},
+    htree::{ChainCookies, DxFind},
     inode::{EXTENTS_FL, INDEX_FL, INLINE_DATA_FL, RawInode, Time},
     xattr::{self, Xattr},
 };
@@ -84,13 +86,15 @@ struct State {
 
 /// One inode of a mounted [`Ext4`].
 pub struct Ext4Inode {
-    fs: Arc<Ext4>,
+    pub(super) fs: Arc<Ext4>,
     ino: u32,
     kind: FileType,
     this: Weak<Ext4Inode>,
     st: Mutex<State>,
     /// Freed on disk (or being freed): the drop must not queue it again.
     freed: AtomicBool,
+    /// `readdir` cookies issued inside hash-collision chains.
+    pub(super) chain_cookies: Mutex<ChainCookies>,
 }
 
 /// An entry of an inline directory: `(offset, ino, ftype, name)`.
@@ -98,9 +102,9 @@ type InlineEntry = (u64, u32, u8, Vec<u8>);
 
 /// A place in a directory.
 #[derive(Clone, Copy, Debug)]
-struct Slot {
-    lblk: u64,
-    rec: Rec,
+pub(super) struct Slot {
+    pub(super) lblk: u64,
+    pub(super) rec: Rec,
 }
 
 impl Drop for Ext4Inode {
@@ -124,6 +128,7 @@ impl Ext4Inode {
             this: this.clone(),
             st: Mutex::new(State { raw, trunc_floor: None }),
             freed: AtomicBool::new(false),
+            chain_cookies: Mutex::new(ChainCookies::default()),
         }))
     }
 
@@ -139,7 +144,7 @@ impl Ext4Inode {
         self.st.lock().raw.clone()
     }
 
-    fn with_raw<R>(&self, f: impl FnOnce(&mut RawInode) -> R) -> R {
+    pub(super) fn with_raw<R>(&self, f: impl FnOnce(&mut RawInode) -> R) -> R {
         f(&mut self.st.lock().raw)
     }
 
@@ -178,7 +183,7 @@ impl Ext4Inode {
         }
     }
 
-    fn bs(&self) -> u64 {
+    pub(super) fn bs(&self) -> u64 {
         self.fs.g.bs as u64
     }
 
@@ -191,7 +196,7 @@ impl Ext4Inode {
         self.with_raw(|r| times.iter().for_each(|&t| r.set_time(t, now)));
     }
 
-    fn is_inline(&self) -> bool {
+    pub(super) fn is_inline(&self) -> bool {
         self.st.lock().raw.flags() & INLINE_DATA_FL != 0
     }
 
@@ -227,7 +232,7 @@ impl Ext4Inode {
     // Block mapping
     // ------------------------------------------------------------------
 
-    async fn map(&self, lblk: u64) -> Result<Mapping> {
+    pub(super) async fn map(&self, lblk: u64) -> Result<Mapping> {
         let (root, flags) = {
             let st = self.st.lock();
             (st.raw.i_block(), st.raw.flags())
@@ -255,7 +260,7 @@ impl Ext4Inode {
     /// `(lblk, pblk, len, fresh)` covering it (fresh: newly allocated or
     /// previously unwritten, contents undefined → zero before use). On
     /// `ENOSPC` part way, returns the runs done so far if there are any.
-    async fn ensure_mapped(&self, first: u64, count: u64) -> Result<Vec<(u64, u64, u64, bool)>> {
+    pub(super) async fn ensure_mapped(&self, first: u64, count: u64) -> Result<Vec<(u64, u64, u64, bool)>> {
         if self.st.lock().raw.flags() & EXTENTS_FL != 0 {
             self.ensure_mapped_extents(first, count).await
         } else {
@@ -702,17 +707,17 @@ impl Ext4Inode {
     // Directories
     // ------------------------------------------------------------------
 
-    fn dir_blocks(&self) -> u64 {
+    pub(super) fn dir_blocks(&self) -> u64 {
         self.st.lock().raw.size() / self.bs()
     }
 
-    fn is_indexed(&self) -> bool {
+    pub(super) fn is_indexed(&self) -> bool {
         self.st.lock().raw.flags() & INDEX_FL != 0
     }
 
     /// Block `lblk` of this directory, checksum-verified, or `None` for a
     /// hole.
-    async fn dir_block(&self, lblk: u64) -> Result<Option<Arc<super::bcache::Buf>>> {
+    pub(super) async fn dir_block(&self, lblk: u64) -> Result<Option<Arc<super::bcache::Buf>>> {
         let p = match self.map(lblk).await? {
             Mapping::Mapped(p, _) => p,
             _ => return Ok(None),
@@ -730,16 +735,16 @@ impl Ext4Inode {
         Ok(Some(buf))
     }
 
-    fn block_limit(block: &[u8]) -> usize {
+    pub(super) fn block_limit(block: &[u8]) -> usize {
         if dir::has_tail(block) { block.len() - dir::TAIL_LEN } else { block.len() }
     }
 
-    fn parse_block(&self, block: &[u8]) -> Result<Vec<Rec>> {
+    pub(super) fn parse_block(&self, block: &[u8]) -> Result<Vec<Rec>> {
         dir::records(block, Self::block_limit(block), self.fs.g.filetype)
     }
 
     /// Recomputes the checksum of a modified directory block.
-    fn seal_dir_block(&self, lblk: u64, buf: &Arc<super::bcache::Buf>) {
+    pub(super) fn seal_dir_block(&self, lblk: u64, buf: &Arc<super::bcache::Buf>) {
         if self.fs.g.csum {
             let seed = self.seed();
             let indexed = self.is_indexed();
@@ -792,7 +797,16 @@ impl Ext4Inode {
                 rec: Rec { pos: pos as usize, ino, rec_len: 0, name_len: n.len(), ftype },
             }));
         }
-        let nb = self.dir_blocks();
+        let dots = name == "." || name == "..";
+        if self.is_dx() && !dots {
+            match self.dx_find(name.as_bytes()).await? {
+                DxFind::Found(slot) => return Ok(Some(slot)),
+                DxFind::Absent => return Ok(None),
+                DxFind::BadIndex => {}
+            }
+        }
+        // `.` and `..` are in block 0.
+        let nb = if dots { self.dir_blocks().min(1) } else { self.dir_blocks() };
         for lblk in 0..nb {
             let Some(buf) = self.dir_block(lblk).await? else { continue };
             let hit = buf.read(|d| -> Result<Option<Rec>> {
@@ -805,7 +819,7 @@ impl Ext4Inode {
         Ok(None)
     }
 
-    fn check_entry_ino(&self, ino: u32) -> Result<()> {
+    pub(super) fn check_entry_ino(&self, ino: u32) -> Result<()> {
         if ino == 0 || ino > self.fs.g.inodes_count {
             log::warn!(target: "ext4", "directory {}: entry points to bad inode {ino}", self.ino);
             return Err(corrupt("directory entry inode out of range"));
@@ -858,11 +872,25 @@ impl Ext4Inode {
         self.flush_raw().await
     }
 
-    /// Adds `name → ino`, growing the directory by a block if needed.
+    /// Adds `name → ino` as Linux's `ext4_add_entry`: through the index of
+    /// an indexed directory; otherwise into the first block with room, a
+    /// full one-block directory becoming indexed (`dir_index`), a longer
+    /// one growing by a block.
     async fn add_entry(&self, name: &str, ino: u32, kind: FileType) -> Result<()> {
-        self.linearize().await?;
         let (csum, ft) = (self.fs.g.csum, self.fs.g.filetype);
         let ftype = if ft { dir::ftype_of(kind) } else { 0 };
+        let mut dx_fallback = false;
+        if self.is_dx() {
+            if self.dx_add_entry(name.as_bytes(), ino, ftype).await? {
+                return Ok(());
+            }
+            if csum {
+                log::warn!(target: "ext4", "directory {}: corrupted htree index", self.ino);
+                return Err(corrupt("directory has a corrupted htree index"));
+            }
+            self.linearize().await?;
+            dx_fallback = true;
+        }
         let nb = self.dir_blocks();
         for lblk in 0..nb {
             let Some(buf) = self.dir_block(lblk).await? else { continue };
@@ -874,11 +902,20 @@ impl Ext4Inode {
                 self.seal_dir_block(lblk, &buf);
                 return Ok(());
             }
+            if nb == 1
+                && !dx_fallback
+                && self.fs.g.dir_index
+                && !self.is_indexed()
+                && self.make_indexed(name.as_bytes(), ino, ftype).await?
+            {
+                return Ok(());
+            }
         }
         // A new block.
-        if (nb + 1) * self.bs() > u32::MAX as u64 {
+        if (self.dir_blocks() + 1) * self.bs() > u32::MAX as u64 {
             return Err(err(Errno::ENOSPC));
         }
+        let nb = self.dir_blocks();
         let runs = self.ensure_mapped(nb, 1).await?;
         let &(_, p, _, _) = runs.first().ok_or(err(Errno::ENOSPC))?;
         let buf = self.fs.cache.get_zeroed(p)?;
@@ -893,8 +930,9 @@ impl Ext4Inode {
         Ok(())
     }
 
+    /// Removes the entry at `slot` (leaves of an indexed directory are
+    /// edited in place; they are never merged, as in Linux).
     async fn remove_slot(&self, slot: Slot) -> Result<()> {
-        self.linearize().await?;
         let buf = self.dir_block(slot.lblk).await?.ok_or(corrupt("directory block vanished"))?;
         let ft = self.fs.g.filetype;
         buf.write(|d| {
@@ -955,7 +993,9 @@ impl Ext4Inode {
         self.st.lock().raw.links() == 0
     }
 
-    /// `readdir` at byte position `offset` (block * bs + offset in block).
+    /// `readdir` at cookie `offset`: a hash position for directories
+    /// listed in hash order (see `htree`), else the byte position (block *
+    /// bs + offset in block).
     async fn readdir_at(&self, offset: u64) -> Result<Option<(DirEntry, u64)>> {
         if self.is_inline() {
             let (parent, entries) = self.inline_dir()?;
@@ -974,6 +1014,12 @@ impl Ext4Inode {
             };
             let name = String::from_utf8_lossy(&name).into_owned();
             return Ok(Some((DirEntry { ino: ino as u64, kind, name }, next)));
+        }
+        if self.lists_hashed() {
+            // A bad index lists linearly, as Linux does.
+            if let Ok(r) = self.dx_readdir(offset).await? {
+                return Ok(r);
+            }
         }
         let bs = self.bs();
         let nb = self.dir_blocks();

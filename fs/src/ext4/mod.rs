@@ -9,8 +9,9 @@
 //! Supported: 1–64 KiB blocks, 32/64-byte group descriptors (`64bit`),
 //! `flex_bg`, `meta_bg`, `sparse_super(2)`, `extent` trees of any depth and
 //! legacy block maps, `huge_file`, `extra_isize` (nanosecond times),
-//! `dir_nlink`, `filetype`, htree directories (read as linear; modified
-//! ones are made linear), `metadata_csum` (crc32c, verified on every
+//! `dir_nlink`, `filetype`, htree (`dir_index`) directories (see
+//! `htree`: hashed lookup, hash-order `readdir` with Linux's cookies, the
+//! index maintained on insert), `metadata_csum` (crc32c, verified on every
 //! read: a bad checksum is `EUCLEAN` plus a warning) and `uninit_bg`
 //! (crc16), xattrs (read internally), the orphan list, the jbd2 journal
 //! (replayed at mount). `inline_data` and `ea_inode` filesystems are
@@ -18,9 +19,11 @@
 //! the mount (`EINVAL`); an unknown `RO_COMPAT` feature makes it
 //! read-only. Nothing on disk can make it panic.
 //!
-//! Directory lookups scan the directory linearly (htree indexes are not
-//! used for lookups, only kept valid: a modified indexed directory is
-//! turned into a plain linear one, which e2fsck accepts).
+//! Directories behave as Linux's: lookups in indexed directories go
+//! through the index, linear ones are scanned; with `dir_index`, indexed
+//! and one-block directories are listed in hash order with `hash2pos`
+//! cookies (others in on-disk order with byte-offset cookies); inserts
+//! keep the index valid and a full one-block directory becomes indexed.
 //!
 //! Concurrency: one filesystem-wide [`AsyncRwLock`]; reads (data,
 //! lookup, readdir) share it, modifications hold it exclusively. Spin locks
@@ -42,6 +45,8 @@ pub mod dir;
 pub mod disk;
 pub mod extent;
 mod file;
+pub mod hash;
+mod htree;
 pub mod inode;
 mod journal;
 pub mod lock;
@@ -127,6 +132,15 @@ pub(crate) struct Geo {
     pub extents: bool,
     pub filetype: bool,
     pub dir_nlink: bool,
+    /// `dir_index`: directories may carry htree indexes and are listed in
+    /// hash order.
+    pub dir_index: bool,
+    /// `s_hash_seed` as little-endian words.
+    pub hash_seed: [u32; 4],
+    /// `s_def_hash_version`: the hash of newly indexed directories.
+    pub def_hash_version: u8,
+    /// 0, or [`hash::UNSIGNED_DELTA`] if names hash as unsigned chars.
+    pub hash_unsigned: u8,
     pub reserved_gdt: u32,
     pub first_meta_bg: u32,
     pub backup_bgs: [u32; 2],
@@ -311,11 +325,18 @@ impl Ext4 {
         }
         *fs.root.lock() = Some(root);
         if !fs.read_only {
+            let dir_index = fs.g.dir_index;
             let _w = fs.lock.write().await;
             fs.sb_write(|s| {
                 set32(s, sb::MTIME, now.tv_sec as u32);
                 s[sb::MTIME_HI] = (now.tv_sec >> 32) as u8;
                 set16(s, sb::MNT_COUNT, le16(s, sb::MNT_COUNT).wrapping_add(1));
+                // Like Linux on x86 (signed `char`): record the hash
+                // signedness if the superblock does not say.
+                let flags = le32(s, sb::FLAGS);
+                if dir_index && flags & (sb::FLAGS_SIGNED_HASH | sb::FLAGS_UNSIGNED_HASH) == 0 {
+                    set32(s, sb::FLAGS, flags | sb::FLAGS_SIGNED_HASH);
+                }
             });
             if fs.journal.lock().is_none() {
                 // Without a journal a crash leaves the filesystem unchecked.
@@ -994,6 +1015,10 @@ fn parse_superblock(s: &[u8], dev_sectors: u64) -> Result<Geo> {
         extents: incompat_f & incompat::EXTENTS != 0,
         filetype: incompat_f & incompat::FILETYPE != 0,
         dir_nlink: ro_compat_f & ro_compat::DIR_NLINK != 0,
+        dir_index: compat_f & compat::DIR_INDEX != 0,
+        hash_seed: core::array::from_fn(|i| le32(s, sb::HASH_SEED + 4 * i)),
+        def_hash_version: s[sb::DEF_HASH_VERSION],
+        hash_unsigned: if le32(s, sb::FLAGS) & sb::FLAGS_UNSIGNED_HASH != 0 { hash::UNSIGNED_DELTA } else { 0 },
         reserved_gdt: le16(s, 0xce) as u32,
         first_meta_bg,
         backup_bgs: [le32(s, sb::BACKUP_BGS), le32(s, sb::BACKUP_BGS + 4)],
