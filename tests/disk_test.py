@@ -155,11 +155,7 @@ tail -c 1 sparse; echo; head -c 4 sparse | od -An -c
 # Sections Kairos is known to fail, with the reason (a minimal reproduction under
 # /tmp/disk-bugs/ when this list was written). They show as `xfail` with their diff; one that
 # starts passing fails the run until it is removed from here.
-KNOWN_FAILURES = {
-    "users": "socket(AF_UNIX) fails with ENOSYS, which musl's nscd client does not accept "
-             "(only EAFNOSUPPORT): getgrouplist() fails, sudo and `id root` break",
-    "mount_points": "no devpts: mount -t devpts fails with ENODEV, /dev/pts is not mounted",
-}
+KNOWN_FAILURES = {}
 
 # Host-side normalisation of a section's output before the comparison (both kernels).
 DF_RE = re.compile(r"^(\S+)\s+\d+\s+\d+\s+\d+\s+\d+%\s+(/.*)$", re.M)

@@ -48,6 +48,11 @@ pub async fn mount(device: &str, read_only: bool) -> Result<Arc<dyn Inode>> {
     Ok(root)
 }
 
+/// Is `fs_id` a mounted disk filesystem (whose file data the page cache keeps)?
+pub fn is_disk_fs(fs_id: u64) -> bool {
+    MOUNTED.lock().iter().any(|m| m.fs.fs_id() == fs_id)
+}
+
 fn find(root: &dyn Inode) -> Option<Arc<Ext4>> {
     MOUNTED.lock().iter().find(|m| m.fs.fs_id() == root.fs_id()).map(|m| m.fs.clone())
 }
@@ -65,7 +70,12 @@ pub async fn sync(root: &dyn Inode) -> Result<()> {
 /// and marks it clean (see `Ext4::remount`). Not a disk filesystem: nothing to do.
 pub async fn remount(root: &dyn Inode, read_only: bool) -> Result<()> {
     match find(root) {
-        Some(fs) => fs.remount(read_only).await,
+        Some(fs) => {
+            if read_only {
+                crate::mm::pagecache::release_fs(fs.fs_id()).await?;
+            }
+            fs.remount(read_only).await
+        }
         None => Ok(()),
     }
 }
@@ -74,6 +84,7 @@ pub async fn remount(root: &dyn Inode, read_only: bool) -> Result<()> {
 /// it clean on disk.
 pub async fn unmount(root: &dyn Inode) -> Result<()> {
     let Some(fs) = find(root) else { return Ok(()) };
+    crate::mm::pagecache::release_fs(fs.fs_id()).await?;
     fs.unmount().await?;
     MOUNTED.lock().retain(|m| !Arc::ptr_eq(&m.fs, &fs));
     Ok(())
@@ -86,6 +97,7 @@ pub async fn shutdown() {
     let _ = crate::mm::pagecache::sync_all().await;
     let all: Vec<(String, Arc<Ext4>)> = MOUNTED.lock().iter().map(|m| (m.device.clone(), m.fs.clone())).collect();
     for (device, fs) in all {
+        let _ = crate::mm::pagecache::release_fs(fs.fs_id()).await;
         match fs.unmount().await {
             Ok(()) => log::info!(target: "fs", "/dev/{device}: written back and clean"),
             Err(e) => log::error!(target: "fs", "/dev/{device}: write-back at shutdown failed: {e:?}"),

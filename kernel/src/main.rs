@@ -30,6 +30,7 @@ pub mod ktest;
 pub mod logger;
 pub mod mm;
 pub mod monitor;
+pub mod net;
 pub mod proc;
 pub mod pseudofs;
 pub mod random;

@@ -1,13 +1,15 @@
 //! Open files and file-descriptor tables.
 //!
 //! A [`File`] is an open file description (offset, status flags) over one of the kinds of
-//! object the kernel can read and write: an inode of a filesystem, the serial TTY, a pipe end,
-//! or one of the memory devices. An [`FdTable`] maps descriptor numbers to shared `File`s.
+//! object the kernel can read and write: an inode of a filesystem, a terminal (serial line,
+//! virtual console, pty slave) or a pty master, a pipe end, or one of the memory devices. An [`FdTable`] maps descriptor numbers to shared `File`s.
 
 pub mod epoll;
 pub mod pipe;
+pub mod pty;
 pub mod signalfd;
 pub mod tty;
+pub mod vt;
 
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -44,8 +46,10 @@ pub enum MemDevice {
 pub enum FileKind {
     /// A filesystem inode (regular file, directory, symlink opened with O_PATH).
     Inode(Arc<dyn Inode>),
-    /// The serial terminal.
+    /// A terminal: the serial console, a virtual console or a pty slave.
     Tty(Arc<Tty>),
+    /// The master of a pty pair.
+    PtyMaster(Arc<pty::Master>),
     /// One end of a pipe.
     Pipe(Arc<Pipe>, PipeEnd),
     /// A memory device.
@@ -56,6 +60,8 @@ pub enum FileKind {
     Epoll(Arc<epoll::Epoll>),
     /// A read-only, seekable snapshot of kernel data taken at open (`/dev/kairos-trace`).
     Snapshot(Arc<Vec<u8>>),
+    /// An `AF_UNIX` socket.
+    Socket(Arc<crate::net::unix::UnixSocket>),
 }
 
 /// An open file description.
@@ -134,8 +140,7 @@ impl File {
                     return_errno!(EISDIR);
                 }
                 let off = self.offset();
-                crate::mm::pagecache::before_read(&**inode).await?;
-                let n = inode.read_at(off, buf).await?;
+                let n = crate::mm::pagecache::read_file(inode, off, buf).await?;
                 self.set_offset(off + n as u64);
                 Ok(n)
             }
@@ -153,8 +158,7 @@ impl File {
                 if inode.file_type() == FileType::Directory {
                     return_errno!(EISDIR);
                 }
-                crate::mm::pagecache::before_read(&**inode).await?;
-                inode.read_at(offset, buf).await
+                crate::mm::pagecache::read_file(inode, offset, buf).await
             }
             _ => self.read_at_kind(t, offset, buf).await,
         }
@@ -164,6 +168,7 @@ impl File {
         match &self.kind {
             FileKind::Inode(_) => unreachable!("handled by callers"),
             FileKind::Tty(tty) => tty.read(t, buf, self.nonblocking()).await,
+            FileKind::PtyMaster(m) => m.read(t, buf, self.nonblocking()).await,
             FileKind::Pipe(p, end) => {
                 if *end == PipeEnd::Write {
                     return_errno!(EBADF);
@@ -189,6 +194,11 @@ impl File {
                 Ok(n)
             }
             FileKind::Epoll(_) => Err(Errno::EINVAL.into()),
+            FileKind::Socket(s) => {
+                let len = buf.len();
+                let sink = crate::net::unix::KernelSink(spin::Mutex::new(buf));
+                s.read(t, &sink, len, self.nonblocking()).await
+            }
         }
     }
 
@@ -228,7 +238,8 @@ impl File {
     async fn write_at_kind(&self, t: &Arc<Thread>, data: &[u8]) -> Result<usize> {
         match &self.kind {
             FileKind::Inode(_) => unreachable!("handled by callers"),
-            FileKind::Tty(tty) => tty.write(t, data).await,
+            FileKind::Tty(tty) => tty.write(t, data, self.nonblocking()).await,
+            FileKind::PtyMaster(m) => m.write(t, data, self.nonblocking()).await,
             FileKind::Pipe(p, end) => {
                 if *end == PipeEnd::Read {
                     return_errno!(EBADF);
@@ -248,6 +259,9 @@ impl File {
             }
             FileKind::Mem(_) => Ok(data.len()),
             FileKind::SignalFd(_) | FileKind::Epoll(_) | FileKind::Snapshot(_) => Err(Errno::EINVAL.into()),
+            FileKind::Socket(s) => {
+                s.write(t, &crate::net::unix::KernelSource(data), data.len(), self.nonblocking()).await
+            }
         }
     }
 
@@ -259,9 +273,11 @@ impl File {
                 PollEvents::POLLIN | PollEvents::POLLOUT | PollEvents::POLLRDNORM | PollEvents::POLLWRNORM
             }
             FileKind::Tty(tty) => tty.poll(),
+            FileKind::PtyMaster(m) => m.poll(),
             FileKind::Pipe(p, end) => p.poll(*end),
             FileKind::SignalFd(s) => s.poll(),
             FileKind::Epoll(e) => e.poll(),
+            FileKind::Socket(s) => s.poll(),
         }
     }
 
@@ -269,8 +285,10 @@ impl File {
     pub fn wait_queue(&self) -> Option<&WaitQueue> {
         match &self.kind {
             FileKind::Tty(tty) => Some(tty.wait_queue()),
+            FileKind::PtyMaster(m) => Some(m.wait_queue()),
             FileKind::Pipe(p, _) => Some(p.wait_queue()),
             FileKind::SignalFd(s) => s.wait_queue(),
+            FileKind::Socket(s) => Some(s.wait_queue()),
             // An epoll fd inside poll/another epoll is re-checked on a global queue woken
             // whenever a watched file's queue is (not tracked yet): treat it as level.
             FileKind::Epoll(_) => None,
@@ -284,6 +302,12 @@ impl Drop for File {
         crate::syscall::flock_release(self);
         if let FileKind::Pipe(p, end) = &self.kind {
             p.close(*end);
+        }
+        if let FileKind::Tty(tty) = &self.kind {
+            tty.released();
+        }
+        if let FileKind::Socket(s) = &self.kind {
+            s.release(false);
         }
     }
 }
@@ -387,10 +411,12 @@ pub fn describe(f: &File) -> String {
     match &f.kind {
         FileKind::Inode(_) => String::from("file"),
         FileKind::Tty(_) => String::from("tty"),
+        FileKind::PtyMaster(_) => String::from("ptmx"),
         FileKind::Pipe(..) => String::from("pipe"),
         FileKind::Mem(m) => alloc::format!("{m:?}"),
         FileKind::SignalFd(_) => String::from("signalfd"),
         FileKind::Epoll(_) => String::from("eventpoll"),
         FileKind::Snapshot(_) => String::from("snapshot"),
+        FileKind::Socket(s) => alloc::format!("socket:[{}]", s.ino()),
     }
 }

@@ -22,9 +22,19 @@ pub fn add_range(r: PhysRange) {
     }
 }
 
-/// Allocates `count` contiguous frames aligned to `count.next_power_of_two()` frames.
+/// Allocates `count` contiguous frames aligned to `count.next_power_of_two()` frames. When
+/// memory is short, the page cache gives back what no mapping uses first (one retry).
 pub fn alloc_contiguous(count: usize) -> Option<u64> {
-    let f = FRAMES.lock().alloc(count)?;
+    let got = FRAMES.lock().alloc(count);
+    let f = match got {
+        Some(f) => f,
+        None => {
+            if crate::mm::pagecache::shrink() == 0 {
+                return None;
+            }
+            FRAMES.lock().alloc(count)?
+        }
+    };
     IN_USE.fetch_add(count as u64, core::sync::atomic::Ordering::Relaxed);
     Some(f as u64 * PAGE_SIZE)
 }

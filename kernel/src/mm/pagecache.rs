@@ -54,6 +54,11 @@ impl core::fmt::Debug for CachedFile {
 
 static FILES: Mutex<BTreeMap<InodeKey, Arc<CachedFile>>> = Mutex::new(BTreeMap::new());
 
+/// Most pages one filesystem read fills (256 KiB).
+const MAX_READ_RUN: u64 = 64;
+/// Read-ahead window of `read(2)`, in pages (128 KiB, Linux's default `read_ahead_kb`).
+const READ_AHEAD: u64 = 32;
+
 /// Is `cf` the cache of this very inode object? Filesystems hand out one object per live
 /// inode (the cache holds it, so it stays live); a different object under the same key means
 /// the cached file was deleted and its inode number reused.
@@ -133,13 +138,94 @@ impl CachedFile {
     }
 
     /// Reads pages `[first, first + count)` into the cache, stopping at the end of the file.
+    /// Runs of missing pages are read with one filesystem request each (up to
+    /// [`MAX_READ_RUN`] pages), so a disk filesystem reads whole extents.
     pub async fn populate(&self, first: u64, count: u64) -> Result<()> {
         let size = self.inode.metadata().size;
         let last = size.div_ceil(PAGE_SIZE).min(first.saturating_add(count));
-        for index in first..last {
-            self.page(index).await?;
+        let mut index = first;
+        while index < last {
+            if self.lookup(index).is_some() {
+                index += 1;
+                continue;
+            }
+            let mut run = 1;
+            while index + run < last && run < MAX_READ_RUN && self.lookup(index + run).is_none() {
+                run += 1;
+            }
+            self.read_run(index, run).await?;
+            index += run;
         }
         Ok(())
+    }
+
+    /// Reads `run` consecutive missing pages starting at `first` with one `read_at`.
+    async fn read_run(&self, first: u64, run: u64) -> Result<()> {
+        if run == 1 {
+            return self.page(first).await.map(|_| ());
+        }
+        let mut buf = alloc::vec![0u8; (run * PAGE_SIZE) as usize];
+        let mut got = 0;
+        let offset = first * PAGE_SIZE;
+        while got < buf.len() {
+            let n = self.inode.read_at(offset + got as u64, &mut buf[got..]).await?;
+            if n == 0 {
+                break;
+            }
+            got += n;
+        }
+        for i in 0..run {
+            let start = (i * PAGE_SIZE) as usize;
+            if start >= got && i > 0 {
+                break;
+            }
+            let new = frame::alloc_user_zeroed().ok_or(Errno::ENOMEM)?;
+            let end = (start + PAGE_SIZE as usize).min(got);
+            if end > start {
+                phys::write_bytes(new, &buf[start..end]);
+            }
+            let inserted = match self.pages.lock().entry(first + i) {
+                alloc::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(CachedPage { frame: new, dirty: false });
+                    true
+                }
+                alloc::collections::btree_map::Entry::Occupied(_) => false,
+            };
+            if !inserted {
+                frame::put_user(new);
+            }
+        }
+        Ok(())
+    }
+
+    /// `read(2)` through the cache: copies up to `buf.len()` bytes at `offset` (short at the
+    /// end of the file), reading missing pages (and a read-ahead window) first.
+    pub async fn read(&self, offset: u64, buf: &mut [u8]) -> Result<usize> {
+        let size = self.inode.metadata().size;
+        if offset >= size || buf.is_empty() {
+            return Ok(0);
+        }
+        let len = (buf.len() as u64).min(size - offset) as usize;
+        let first = offset / PAGE_SIZE;
+        let last = (offset + len as u64 - 1) / PAGE_SIZE;
+        // Read ahead to the end of the aligned window holding the last page.
+        let window_end = (last / READ_AHEAD + 1) * READ_AHEAD;
+        self.populate(first, window_end - first).await?;
+        let mut done = 0;
+        while done < len {
+            let pos = offset + done as u64;
+            let index = pos / PAGE_SIZE;
+            let in_page = (pos % PAGE_SIZE) as usize;
+            let n = (PAGE_SIZE as usize - in_page).min(len - done);
+            // A page dropped meanwhile (memory pressure) is read again.
+            let f = match self.lookup(index) {
+                Some(f) => f,
+                None => self.page(index).await?,
+            };
+            phys::read_bytes(f + in_page as u64, &mut buf[done..done + n]);
+            done += n;
+        }
+        Ok(len)
     }
 
     /// Writes dirty pages back to the file (up to its current size). Pages no mapping holds
@@ -194,6 +280,17 @@ pub fn written(inode: &dyn Inode, offset: u64, data: &[u8]) {
         let to = end.min(page_start + PAGE_SIZE);
         phys::write_bytes(p.frame + (from - page_start), &data[(from - offset) as usize..(to - offset) as usize]);
     }
+}
+
+/// `read(2)` of a regular file: files on disk filesystems are read through the page cache
+/// (so repeated reads come from memory and share pages with mappings); memory filesystems
+/// are read directly, after stores through shared mappings are written back to them.
+pub async fn read_file(inode: &Arc<dyn Inode>, offset: u64, buf: &mut [u8]) -> Result<usize> {
+    if crate::diskfs::is_disk_fs(inode.fs_id()) {
+        return file(inode).read(offset, buf).await;
+    }
+    before_read(&**inode).await?;
+    inode.read_at(offset, buf).await
 }
 
 /// Before `read(2)` of `inode`: stores through shared mappings become visible to the read.
@@ -264,10 +361,34 @@ pub async fn sync_all() -> Result<()> {
 /// Drops the caches of files no mapping uses and that have nothing to write back.
 /// Returns the number of frames freed.
 pub fn shrink() -> usize {
+    drop_unused(|_, cf| !cf.has_dirty())
+}
+
+/// Before the filesystem `fs_id` is remounted read-only or unmounted: writes its dirty pages
+/// back and drops the cached files no mapping uses, so the cache holds no inode of it (an
+/// unlinked file must not stay alive, and orphaned, because it is cached).
+pub async fn release_fs(fs_id: u64) -> Result<()> {
+    let files: Vec<Arc<CachedFile>> =
+        FILES.lock().iter().filter(|(k, _)| k.fs_id == fs_id).map(|(_, f)| f.clone()).collect();
+    let mut result = Ok(());
+    for cf in &files {
+        if cf.has_dirty()
+            && let Err(e) = cf.writeback().await
+        {
+            result = Err(e);
+        }
+    }
+    drop(files);
+    drop_unused(|k, cf| k.fs_id == fs_id && !cf.has_dirty());
+    result
+}
+
+/// Drops the cached files that match `pred` and that nothing but the cache holds.
+fn drop_unused(pred: impl Fn(&InodeKey, &CachedFile) -> bool) -> usize {
     let victims: Vec<Arc<CachedFile>> = {
         let mut files = FILES.lock();
         let keys: Vec<InodeKey> =
-            files.iter().filter(|(_, cf)| Arc::strong_count(cf) == 1 && !cf.has_dirty()).map(|(k, _)| *k).collect();
+            files.iter().filter(|(k, cf)| Arc::strong_count(cf) == 1 && pred(k, cf)).map(|(k, _)| *k).collect();
         keys.iter().filter_map(|k| files.remove(k)).collect()
     };
     let mut freed = 0;
@@ -276,6 +397,12 @@ pub fn shrink() -> usize {
         cf.release_all();
     }
     freed
+}
+
+/// Drops cached files that were deleted (no links left) and that no mapping uses: their
+/// inodes can then be freed by their filesystem.
+pub fn drop_deleted() -> usize {
+    drop_unused(|_, cf| cf.inode.metadata().nlink == 0 && !cf.has_dirty())
 }
 
 /// Cached files and pages (for /proc/meminfo's `Cached` and tests).
@@ -297,6 +424,7 @@ pub fn spawn_flusher() {
             let deadline = crate::time::now_ns().saturating_add(FLUSH_INTERVAL_NS);
             crate::sched::spawner().sleep_until(deadline).await;
             let _ = sync_all().await;
+            drop_deleted();
             for mount in crate::fsctx::vfs().mounts() {
                 let _ = mount.root.sync().await;
             }

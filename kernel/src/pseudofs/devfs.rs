@@ -5,8 +5,9 @@
 //! filled with the same nodes: the memory devices, the terminals, `kmsg`, the block devices
 //! the drivers registered (`/dev/vda` = 254:0, `vdb` = 254:16, ... as Linux's virtio_blk),
 //! the `fd`/`stdin`/`stdout`/`stderr` links into `/proc/self/fd`, and the `shm/` and `pts/`
-//! directories. Nodes created later in one mount do not appear in another. There is no
-//! `ptmx`/devpts yet.
+//! directories. Nodes created later in one mount do not appear in another. The terminals
+//! are `tty` (5,0), `console` (5,1), `ptmx` (5,2; its pty slaves live in a devpts mounted on
+//! `pts/`), `ttyS0` (4,64) and the virtual consoles `tty0` … `tty63` (4,N; root:tty 0620).
 //!
 //! What a node does when opened is decided by its type and device number, in
 //! `syscall::openat` (char devices) — this module only names them.
@@ -24,6 +25,9 @@ use crate::drivers::BlockDeviceEntry;
 /// Device number of `/dev/kairos-trace` (a misc-major minor Linux leaves unassigned).
 pub const KAIROS_TRACE_DEV: (u32, u32) = (10, 242);
 
+/// The `tty` group, owner of the virtual consoles.
+const TTY_GID: u32 = 5;
+
 /// Device number of `/dev/kmsg`.
 pub const KMSG_DEV: (u32, u32) = (1, 11);
 
@@ -37,6 +41,7 @@ const CHAR_DEVICES: &[(&str, u32, u32, u32)] = &[
     ("kmsg", KMSG_DEV.0, KMSG_DEV.1, 0o644),
     ("tty", 5, 0, 0o666),
     ("console", 5, 1, 0o600),
+    ("ptmx", 5, 2, 0o666),
     ("ttyS0", 4, 64, 0o600),
     ("kairos-trace", KAIROS_TRACE_DEV.0, KAIROS_TRACE_DEV.1, 0o400),
 ];
@@ -68,10 +73,14 @@ pub async fn new_instance() -> Arc<dyn Inode> {
 /// alone, so this also completes an initramfs's `/dev`).
 pub async fn populate(dev: &Arc<dyn Inode>) {
     for &(name, major, minor, mode) in CHAR_DEVICES {
-        node(dev, name, FileType::CharDevice, mode, makedev(major, minor)).await;
+        node(dev, name, FileType::CharDevice, mode, 0, makedev(major, minor)).await;
+    }
+    for n in 0..=crate::file::vt::MAX_NR_CONSOLES {
+        let name = alloc::format!("tty{n}");
+        node(dev, &name, FileType::CharDevice, 0o620, TTY_GID, makedev(4, n)).await;
     }
     for e in block_devices() {
-        node(dev, &e.name, FileType::BlockDevice, 0o600, makedev(e.major, e.minor)).await;
+        node(dev, &e.name, FileType::BlockDevice, 0o600, 0, makedev(e.major, e.minor)).await;
     }
     for &(name, target) in LINKS {
         if dev.lookup(name).await.is_err() {
@@ -85,9 +94,9 @@ pub async fn populate(dev: &Arc<dyn Inode>) {
     }
 }
 
-async fn node(dev: &Arc<dyn Inode>, name: &str, kind: FileType, mode: u32, rdev: u64) {
+async fn node(dev: &Arc<dyn Inode>, name: &str, kind: FileType, mode: u32, gid: u32, rdev: u64) {
     if dev.lookup(name).await.is_err() {
-        log_err(name, dev.create(name, kind, mode, 0, 0, rdev).await.map(drop));
+        log_err(name, dev.create(name, kind, mode, 0, gid, rdev).await.map(drop));
     }
 }
 

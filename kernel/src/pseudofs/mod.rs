@@ -1,4 +1,5 @@
-//! Pseudo filesystems: `proc` ([`procfs`]), `sysfs` ([`sysfs`]) and `devtmpfs` ([`devfs`]),
+//! Pseudo filesystems: `proc` ([`procfs`]), `sysfs` ([`sysfs`]), `devtmpfs` ([`devfs`]) and
+//! `devpts` ([`devpts`]),
 //! and the small node framework the first two are built from.
 //!
 //! A pseudo filesystem is a tree of [`Node`]s generated on demand: a directory lists its
@@ -14,6 +15,7 @@
 //! references to processes: generators look them up by pid each time.
 
 pub mod devfs;
+pub mod devpts;
 pub mod procfs;
 pub mod sysfs;
 

@@ -241,13 +241,9 @@ fn vm_size(t: Option<&Arc<Thread>>) -> (u64, u64, u64) {
 
 /// The terminal device number (`tty_nr`) and foreground group of `sid`'s controlling tty.
 fn ctty(sid: Pid) -> (u64, i64) {
-    let tty = crate::file::tty::console();
-    let s = tty.state.lock();
-    if s.session != 0 && s.session == sid {
-        // new_encode_dev(4, 64): /dev/ttyS0.
-        (64 | (4 << 8), i64::from(s.fg_pgrp))
-    } else {
-        (0, -1)
+    match crate::file::tty::ctty_of_session(sid) {
+        Some(tty) => (u64::from(tty.encoded_device()), i64::from(tty.state.lock().fg_pgrp)),
+        None => (0, -1),
     }
 }
 
@@ -464,6 +460,7 @@ async fn fd_target(pid: Pid, tid: Pid, file: &File) -> Result<String> {
         FileKind::Pipe(pipe, _) => Ok(alloc::format!("pipe:[{}]", pipe_ino(pipe))),
         FileKind::SignalFd(_) => Ok(String::from("anon_inode:[signalfd]")),
         FileKind::Epoll(_) => Ok(String::from("anon_inode:[eventpoll]")),
+        FileKind::Socket(s) => Ok(alloc::format!("socket:[{}]", s.ino())),
         FileKind::Inode(inode) if inode.is_dir() => vfs().path_of(&reader_root(), inode).await,
         _ => match file.path.as_deref() {
             Some(p) if p.starts_with('/') => Ok(String::from(p)),
@@ -690,7 +687,7 @@ fn stat_global() -> String {
 }
 
 fn filesystems() -> String {
-    let mut s = String::from("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\n");
+    let mut s = String::from("nodev\tsysfs\nnodev\ttmpfs\nnodev\tproc\nnodev\tdevtmpfs\nnodev\tdevpts\n");
     for t in crate::syscall::block_fs_types() {
         let _ = writeln!(s, "\t{t}");
     }

@@ -1,27 +1,33 @@
 //! `ioctl`: the generic file requests (`FIONBIO`, `FIOASYNC`, `FIOCLEX`, `FIONCLEX`,
-//! `FIOQSIZE`, `FIGETBSZ`, `FIONREAD`) and the terminal requests of the serial TTY: termios
-//! (`TCGETS*`/`TCSETS*`, `TCGETA`/`TCSETA*`), window size, job control (`TIOCGPGRP`,
-//! `TIOCSPGRP`, `TIOCGSID`, `TIOCSCTTY`, `TIOCNOTTY`), queues (`TCFLSH`, `TCXONC`, `FIONREAD`,
-//! `TIOCOUTQ`) and line discipline. Anything else is ENOTTY, as Linux answers for requests a
-//! file does not know.
+//! `FIOQSIZE`, `FIGETBSZ`, `FIONREAD`) and the terminal requests: termios (`TCGETS*`/
+//! `TCSETS*`, `TCGETA`/`TCSETA*`), window size (`TIOCSWINSZ` sends SIGWINCH), job control
+//! (`TIOCGPGRP`, `TIOCSPGRP`, `TIOCGSID`, `TIOCSCTTY`, `TIOCNOTTY`), queues (`TCFLSH`,
+//! `TCXONC`, `FIONREAD`, `TIOCOUTQ`) and line discipline, for every terminal; the pty master
+//! requests (`TIOCGPTN`, `TIOCSPTLCK`, `TIOCGPTLCK`, `TIOCGPTPEER`, `TIOCPKT`, `TIOCGPKT`,
+//! `TIOCSIG`, and the slave's window size and process groups); the virtual-console requests
+//! (`VT_OPENQRY`, `VT_GETSTATE`, `VT_GETMODE`, `KDGKBTYPE`, ...) with Linux's answers for a
+//! console without a display. Anything else is ENOTTY, as Linux answers for requests a file
+//! does not know; a hung-up terminal answers EIO (ENOTTY for `TIOCSPGRP`).
 //!
-//! Kairos has one terminal, so "the caller's controlling terminal" is that TTY exactly when
-//! its session is the caller's ([`is_ctty`]).
+//! A terminal records the session it controls ([`is_ctty`]); a session has at most one
+//! controlling terminal ([`tty::ctty_of_session`]).
 
 use alloc::sync::Arc;
 
 use kairos_abi::flags::OpenFlags;
-use kairos_abi::signal::{SIGCONT, SIGHUP, SIGTTOU, SIGWINCH, SigInfo};
+use kairos_abi::signal::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGTSTP, SIGTTOU, SIGWINCH, SigInfo};
 use kairos_abi::termios::*;
 use kairos_abi::{Errno, Result};
 use kairos_fs::vfs::FileType;
 
 use super::SysResult;
 use super::args::{Fd, read_val, write_val};
-use super::openat::file_inode;
+use super::dup::install;
+use super::openat::{file_inode, open_tty};
 use super::read::{can_read, io_file};
-use crate::file::tty::Tty;
-use crate::file::{File, FileKind};
+use crate::file::pty::Master;
+use crate::file::tty::{self, Tty};
+use crate::file::{File, FileKind, vt};
 use crate::proc::process::all_processes;
 use crate::proc::signal;
 use crate::proc::{Pid, Thread};
@@ -62,6 +68,7 @@ pub fn sys_ioctl(t: &Arc<Thread>, fd: Fd, cmd: u32, arg: u64) -> SysResult {
         }
         _ => match &file.kind {
             FileKind::Tty(tty) => tty_ioctl(t, &file, tty, cmd, arg),
+            FileKind::PtyMaster(m) => master_ioctl(t, &file, m, cmd, arg),
             FileKind::Pipe(pipe, _) if cmd == FIONREAD => {
                 write_val(t, arg, &(pipe.available() as i32))?;
                 Ok(0)
@@ -107,11 +114,25 @@ pub(super) fn is_ctty(t: &Thread, tty: &Tty) -> bool {
 /// `tty_open_proc_set_tty`).
 pub(super) fn maybe_acquire_ctty(t: &Thread, tty: &Tty) {
     let (pid, pgid, sid) = ids(t);
+    if pid != sid || has_other_ctty(sid, tty) {
+        return;
+    }
     let mut s = tty.state.lock();
-    if pid == sid && s.session == 0 {
+    if !s.hung_up && (s.session == 0 || stale_session(s.session, sid)) {
         s.session = sid;
         s.fg_pgrp = pgid;
     }
+}
+
+/// Does session `sid` have a controlling terminal other than `tty`?
+fn has_other_ctty(sid: Pid, tty: &Tty) -> bool {
+    tty::ctty_of_session(sid).is_some_and(|other| !core::ptr::eq(&*other, tty))
+}
+
+/// Is `session` (not the caller's `sid`) a session whose leader has exited? Linux takes the
+/// terminal from a session when its leader exits; Kairos frees it when someone asks.
+fn stale_session(session: Pid, sid: Pid) -> bool {
+    session != sid && !tty::session_leader_alive(session)
 }
 
 /// Linux's `tty_check_change`: a background process of the terminal's session changing its
@@ -174,14 +195,17 @@ fn set_foreground(t: &Arc<Thread>, tty: &Tty, arg: u64) -> SysResult {
 fn set_ctty(t: &Thread, file: &File, tty: &Tty, arg: u64) -> SysResult {
     let (pid, pgid, sid) = ids(t);
     let root = t.process.state.lock().uid[1] == 0;
-    let mut s = tty.state.lock();
-    if pid == sid && s.session == sid {
+    if pid == sid && tty.state.lock().session == sid {
         return Ok(0);
     }
     if pid != sid {
         return Err(Errno::EPERM.into());
     }
-    if s.session != 0 && !(arg as i32 == 1 && root) {
+    if has_other_ctty(sid, tty) {
+        return Err(Errno::EPERM.into());
+    }
+    let mut s = tty.state.lock();
+    if s.session != 0 && !stale_session(s.session, sid) && !(arg as i32 == 1 && root) {
         return Err(Errno::EPERM.into());
     }
     if !can_read(file) && !root {
@@ -262,79 +286,123 @@ fn from_termio(tio: &Termios, b: &[u8; TERMIO_LEN]) -> Termios {
     new
 }
 
-/// Installs new settings (after the job-control check), flushing input first for the
-/// `*F` variants. Output is written synchronously, so the `*W` variants need not wait.
-fn set_termios(t: &Arc<Thread>, tty: &Tty, flush: bool, read: impl FnOnce(&Termios) -> Result<Termios>) -> SysResult {
-    check_change(t, tty)?;
-    let current = tty.state.lock().termios;
-    let new = read(&current)?;
-    if flush {
-        tty.flush_input();
+/// The `termios` as `TCGETS2` reports it (with the speeds the `CBAUD` bits encode).
+fn to_termios2(tio: &Termios) -> Termios2 {
+    let speed = baud_rate(tio.c_cflag);
+    Termios2 {
+        c_iflag: tio.c_iflag,
+        c_oflag: tio.c_oflag,
+        c_cflag: tio.c_cflag,
+        c_lflag: tio.c_lflag,
+        c_line: tio.c_line,
+        c_cc: tio.c_cc,
+        c_ispeed: speed,
+        c_ospeed: speed,
     }
-    tty.state.lock().termios = new;
-    tty.wake();
+}
+
+/// The settings of a `struct termios2` (`TCSETS2*`).
+fn from_termios2(t2: &Termios2) -> Termios {
+    Termios {
+        c_iflag: t2.c_iflag,
+        c_oflag: t2.c_oflag,
+        c_cflag: t2.c_cflag,
+        c_lflag: t2.c_lflag,
+        c_line: t2.c_line,
+        c_cc: t2.c_cc,
+    }
+}
+
+/// The settings a termios request reads and writes.
+trait Settings {
+    /// Linux's `tty_check_change` before a change (a terminal's job-control check).
+    fn check_change(&self, t: &Arc<Thread>) -> Result<()>;
+    /// The current settings.
+    fn get(&self) -> Termios;
+    /// Installs `new`, discarding pending input first if `flush`.
+    fn set(&self, new: Termios, flush: bool);
+}
+
+/// A terminal's own settings.
+struct TtySettings<'a>(&'a Tty);
+
+impl Settings for TtySettings<'_> {
+    fn check_change(&self, t: &Arc<Thread>) -> Result<()> {
+        check_change(t, self.0)
+    }
+
+    fn get(&self) -> Termios {
+        self.0.state.lock().termios
+    }
+
+    fn set(&self, new: Termios, flush: bool) {
+        if flush {
+            self.0.flush_input();
+        }
+        self.0.state.lock().termios = new;
+        self.0.wake();
+    }
+}
+
+/// The termios requests on `settings`; None for other requests. A change is checked
+/// (job control) before the new value is read; output is written synchronously, so the
+/// `*W` variants need not wait.
+fn termios_ioctl(t: &Arc<Thread>, settings: &dyn Settings, cmd: u32, arg: u64) -> Option<SysResult> {
+    let change = |flush: bool, read: &dyn Fn(&Termios) -> Result<Termios>| -> SysResult {
+        settings.check_change(t)?;
+        let new = read(&settings.get())?;
+        settings.set(new, flush);
+        Ok(0)
+    };
+    let r = match cmd {
+        TCGETS => write_val(t, arg, &settings.get()).map(|()| 0),
+        TCSETS | TCSETSW | TCSETSF => change(cmd == TCSETSF, &|_| read_val::<Termios>(t, arg)),
+        TCGETS2 => write_val(t, arg, &to_termios2(&settings.get())).map(|()| 0),
+        TCSETS2 | TCSETSW2 | TCSETSF2 => change(cmd == TCSETSF2, &|_| Ok(from_termios2(&read_val(t, arg)?))),
+        TCGETA => write_val(t, arg, &to_termio(&settings.get())).map(|()| 0),
+        TCSETA | TCSETAW | TCSETAF => {
+            change(cmd == TCSETAF, &|cur| Ok(from_termio(cur, &read_val::<[u8; TERMIO_LEN]>(t, arg)?)))
+        }
+        _ => return None,
+    };
+    Some(r)
+}
+
+/// `TIOCSWINSZ`: a new window size; the foreground group of `tty` gets SIGWINCH when it
+/// changed.
+fn set_winsize(t: &Thread, tty: &Tty, arg: u64) -> SysResult {
+    let ws: WinSize = read_val(t, arg)?;
+    let fg = {
+        let mut s = tty.state.lock();
+        let changed = s.winsize != ws;
+        s.winsize = ws;
+        if changed { s.fg_pgrp } else { 0 }
+    };
+    if fg != 0 {
+        signal::send_to_group(fg, SigInfo::kernel(SIGWINCH));
+    }
     Ok(0)
 }
 
 /// The terminal requests.
 fn tty_ioctl(t: &Arc<Thread>, file: &File, tty: &Tty, cmd: u32, arg: u64) -> SysResult {
+    if tty.state.lock().hung_up {
+        return Err(if cmd == TIOCSPGRP { Errno::ENOTTY } else { Errno::EIO }.into());
+    }
+    if let Some(r) = termios_ioctl(t, &TtySettings(tty), cmd, arg) {
+        return r;
+    }
+    if tty.is_vt()
+        && let Some(r) = vt_ioctl(t, cmd, arg)
+    {
+        return r;
+    }
     match cmd {
-        TCGETS => {
-            write_val(t, arg, &tty.state.lock().termios)?;
-            Ok(0)
-        }
-        TCSETS | TCSETSW | TCSETSF => set_termios(t, tty, cmd == TCSETSF, |_| read_val::<Termios>(t, arg)),
-        TCGETS2 => {
-            let tio = tty.state.lock().termios;
-            let speed = baud_rate(tio.c_cflag);
-            let t2 = Termios2 {
-                c_iflag: tio.c_iflag,
-                c_oflag: tio.c_oflag,
-                c_cflag: tio.c_cflag,
-                c_lflag: tio.c_lflag,
-                c_line: tio.c_line,
-                c_cc: tio.c_cc,
-                c_ispeed: speed,
-                c_ospeed: speed,
-            };
-            write_val(t, arg, &t2)?;
-            Ok(0)
-        }
-        TCSETS2 | TCSETSW2 | TCSETSF2 => set_termios(t, tty, cmd == TCSETSF2, |_| {
-            let t2: Termios2 = read_val(t, arg)?;
-            Ok(Termios {
-                c_iflag: t2.c_iflag,
-                c_oflag: t2.c_oflag,
-                c_cflag: t2.c_cflag,
-                c_lflag: t2.c_lflag,
-                c_line: t2.c_line,
-                c_cc: t2.c_cc,
-            })
-        }),
-        TCGETA => {
-            write_val(t, arg, &to_termio(&tty.state.lock().termios))?;
-            Ok(0)
-        }
-        TCSETA | TCSETAW | TCSETAF => {
-            set_termios(t, tty, cmd == TCSETAF, |cur| Ok(from_termio(cur, &read_val::<[u8; TERMIO_LEN]>(t, arg)?)))
-        }
         TIOCGWINSZ => {
             write_val(t, arg, &tty.state.lock().winsize)?;
             Ok(0)
         }
-        TIOCSWINSZ => {
-            let ws: WinSize = read_val(t, arg)?;
-            let fg = {
-                let mut s = tty.state.lock();
-                let changed = s.winsize != ws;
-                s.winsize = ws;
-                if changed { s.fg_pgrp } else { 0 }
-            };
-            if fg != 0 {
-                signal::send_to_group(fg, SigInfo::kernel(SIGWINCH));
-            }
-            Ok(0)
-        }
+        TIOCSWINSZ => set_winsize(t, tty, arg),
         TIOCGPGRP | TIOCGSID => {
             if !is_ctty(t, tty) {
                 return Err(Errno::ENOTTY.into());
@@ -383,10 +451,212 @@ fn tty_ioctl(t: &Arc<Thread>, file: &File, tty: &Tty, cmd: u32, arg: u64) -> Sys
             Ok(0)
         }
         TIOCGDEV => {
-            // The console is the first serial line, ttyS0 (4,64), in the 32-bit encoding.
-            write_val(t, arg, &((4u32 << 8) | 64))?;
+            write_val(t, arg, &tty.encoded_device())?;
             Ok(0)
         }
         _ => Err(Errno::ENOTTY.into()),
     }
+}
+
+// ------------------------------------------------------------------------------------------
+// Pty masters
+// ------------------------------------------------------------------------------------------
+
+/// The requests of a pty master. Settings, window size and process groups are the slave's
+/// (Linux's `tty_pair_get_tty`): `TIOCGPGRP`/`TIOCGSID` answer without the caller having
+/// the slave as controlling terminal, `TIOCSPGRP` needs it, `TIOCSCTTY` takes the slave.
+fn master_ioctl(t: &Arc<Thread>, file: &File, m: &Master, cmd: u32, arg: u64) -> SysResult {
+    let slave = m.slave();
+    if let Some(r) = termios_ioctl(t, &TtySettings(slave), cmd, arg) {
+        return r;
+    }
+    let with_pty =
+        |f: &mut dyn FnMut(&mut tty::PtyState) -> i32| -> i32 { slave.state.lock().pty.as_mut().map_or(0, f) };
+    match cmd {
+        TIOCGPTN => {
+            write_val(t, arg, &m.index())?;
+            Ok(0)
+        }
+        TIOCSPTLCK => {
+            let lock: i32 = read_val(t, arg)?;
+            with_pty(&mut |p| {
+                p.locked = lock != 0;
+                0
+            });
+            Ok(0)
+        }
+        TIOCGPTLCK => {
+            write_val(t, arg, &with_pty(&mut |p| i32::from(p.locked)))?;
+            Ok(0)
+        }
+        TIOCPKT => {
+            let on: i32 = read_val(t, arg)?;
+            with_pty(&mut |p| {
+                p.packet = on != 0;
+                0
+            });
+            Ok(0)
+        }
+        TIOCGPKT => {
+            write_val(t, arg, &with_pty(&mut |p| i32::from(p.packet)))?;
+            Ok(0)
+        }
+        TIOCGPTPEER => open_peer(t, m, arg),
+        TIOCSIG => {
+            let sig = arg as u32;
+            if sig != SIGINT && sig != SIGQUIT && sig != SIGTSTP {
+                return Err(Errno::EINVAL.into());
+            }
+            let fg = slave.state.lock().fg_pgrp;
+            if fg != 0 {
+                signal::send_to_group(fg, SigInfo::kernel(sig));
+            }
+            Ok(0)
+        }
+        TIOCGWINSZ => {
+            write_val(t, arg, &slave.state.lock().winsize)?;
+            Ok(0)
+        }
+        TIOCSWINSZ => set_winsize(t, slave, arg),
+        TIOCGPGRP => {
+            let fg = slave.state.lock().fg_pgrp;
+            write_val(t, arg, &(fg as i32))?;
+            Ok(0)
+        }
+        TIOCGSID => {
+            let sid = slave.state.lock().session;
+            if sid == 0 {
+                return Err(Errno::ENOTTY.into());
+            }
+            write_val(t, arg, &(sid as i32))?;
+            Ok(0)
+        }
+        TIOCSPGRP => set_foreground(t, slave, arg),
+        TIOCSCTTY => set_ctty(t, file, slave, arg),
+        FIONREAD => {
+            write_val(t, arg, &(m.available() as i32))?;
+            Ok(0)
+        }
+        TIOCOUTQ | TIOCGEXCL | TIOCGETD => {
+            write_val(t, arg, &0i32)?;
+            Ok(0)
+        }
+        TIOCSETD => {
+            let disc: i32 = read_val(t, arg)?;
+            if disc == N_TTY { Ok(0) } else { Err(Errno::EINVAL.into()) }
+        }
+        TCFLSH => {
+            match arg as i32 {
+                TCIFLUSH => m.flush_output(),
+                TCIOFLUSH => {
+                    m.flush_output();
+                    slave.flush_input();
+                }
+                TCOFLUSH => slave.flush_input(),
+                _ => return Err(Errno::EINVAL.into()),
+            }
+            Ok(0)
+        }
+        TCXONC => {
+            if (TCOOFF..=TCION).contains(&(arg as i32)) {
+                Ok(0)
+            } else {
+                Err(Errno::EINVAL.into())
+            }
+        }
+        TCSBRK | TCSBRKP | TIOCSBRK | TIOCCBRK | TIOCEXCL | TIOCNXCL => Ok(0),
+        TIOCGDEV => {
+            write_val(t, arg, &slave.encoded_device())?;
+            Ok(0)
+        }
+        _ => Err(Errno::ENOTTY.into()),
+    }
+}
+
+/// `TIOCGPTPEER`: opens the slave with open flags `arg` as a new descriptor (EIO while it
+/// is locked). Like Linux, unknown flags are ignored rather than refused.
+fn open_peer(t: &Arc<Thread>, m: &Master, arg: u64) -> SysResult {
+    let keep = OpenFlags::O_ACCMODE | OpenFlags::SETFL_MASK | OpenFlags::O_NOCTTY | OpenFlags::O_CLOEXEC;
+    let flags = OpenFlags::from_bits_truncate(arg as u32) & keep;
+    let kind = open_tty(t, m.slave().clone(), flags)?;
+    let file = File::new(kind, Some(m.slave_node()), Some(m.slave_path()), flags | OpenFlags::O_LARGEFILE);
+    Ok(install(t, file, flags.contains(OpenFlags::O_CLOEXEC))? as isize)
+}
+
+// ------------------------------------------------------------------------------------------
+// Virtual consoles
+// ------------------------------------------------------------------------------------------
+
+/// `KDGKBTYPE`: the keyboard type.
+const KDGKBTYPE: u32 = 0x4B33;
+/// `KB_101`, what Linux reports for a PC keyboard.
+const KB_101: u8 = 0x02;
+/// `KDSETMODE`: text or graphics.
+const KDSETMODE: u32 = 0x4B3A;
+/// `KDGETMODE`.
+const KDGETMODE: u32 = 0x4B3B;
+/// `KDGKBMODE`: keyboard translation mode.
+const KDGKBMODE: u32 = 0x4B44;
+/// `KDSKBMODE`.
+const KDSKBMODE: u32 = 0x4B45;
+/// `K_UNICODE`, the default keyboard mode with `default_utf8`.
+const K_UNICODE: i32 = 3;
+/// `KDGETLED` / `KDGKBLED`: LED and lock state.
+const KDGETLED: u32 = 0x4B31;
+const KDGKBLED: u32 = 0x4B64;
+/// `VT_OPENQRY`: the first free console.
+const VT_OPENQRY: u32 = 0x5600;
+/// `VT_GETMODE` / `VT_SETMODE`: `struct vt_mode` (switching policy).
+const VT_GETMODE: u32 = 0x5601;
+const VT_SETMODE: u32 = 0x5602;
+/// `VT_GETSTATE`: `struct vt_stat`.
+const VT_GETSTATE: u32 = 0x5603;
+/// `VT_ACTIVATE` / `VT_WAITACTIVE`: switch to / wait for a console.
+const VT_ACTIVATE: u32 = 0x5606;
+const VT_WAITACTIVE: u32 = 0x5607;
+/// `VT_DISALLOCATE`: free a console.
+const VT_DISALLOCATE: u32 = 0x5608;
+
+/// The virtual-console requests, with Linux's answers for consoles that exist but are never
+/// switched (tty1 stays in front); None for other requests.
+fn vt_ioctl(t: &Thread, cmd: u32, arg: u64) -> Option<SysResult> {
+    let r = match cmd {
+        KDGKBTYPE => write_val(t, arg, &KB_101).map(|()| 0),
+        KDGETMODE => write_val(t, arg, &0i32).map(|()| 0), // KD_TEXT
+        KDSETMODE => {
+            if arg <= 3 {
+                Ok(0)
+            } else {
+                Err(Errno::EINVAL.into())
+            }
+        }
+        KDGKBMODE => write_val(t, arg, &K_UNICODE).map(|()| 0),
+        KDSKBMODE => {
+            if arg <= 4 {
+                Ok(0)
+            } else {
+                Err(Errno::EINVAL.into())
+            }
+        }
+        KDGETLED | KDGKBLED => write_val(t, arg, &0u8).map(|()| 0),
+        VT_OPENQRY => write_val(t, arg, &vt::first_free()).map(|()| 0),
+        VT_GETMODE => write_val(t, arg, &[0u8; 8]).map(|()| 0), // VT_AUTO, no signals
+        VT_SETMODE => {
+            read_val::<[u8; 8]>(t, arg).and_then(|m| if m[0] > 1 { Err(Errno::EINVAL.into()) } else { Ok(0) })
+        }
+        VT_GETSTATE => {
+            let state: [u16; 3] = [vt::FG_CONSOLE as u16, 0, vt::state_bits()];
+            write_val(t, arg, &state).map(|()| 0)
+        }
+        VT_ACTIVATE | VT_WAITACTIVE => {
+            if arg == 0 || arg > u64::from(vt::MAX_NR_CONSOLES) {
+                Err(Errno::ENXIO.into())
+            } else {
+                Ok(0)
+            }
+        }
+        VT_DISALLOCATE => Ok(0),
+        _ => return None,
+    };
+    Some(r)
 }

@@ -13,6 +13,7 @@ pub use uname::{RELEASE, VERSION as UTS_VERSION};
 mod access;
 mod alarm;
 mod arch_prctl;
+mod bind;
 mod brk;
 mod chdir;
 mod chmod;
@@ -23,6 +24,7 @@ mod clock_nanosleep;
 mod clone;
 mod close;
 mod close_range;
+mod connect;
 mod dup;
 mod epoll;
 mod execve;
@@ -41,6 +43,7 @@ mod getpid;
 mod getrandom;
 mod getrlimit;
 mod getrusage;
+mod getsockname;
 mod gettimeofday;
 mod ids;
 mod ioctl;
@@ -65,6 +68,7 @@ mod priority;
 mod read;
 mod readlink;
 mod reboot;
+mod recvmsg;
 mod rename;
 mod rmdir;
 mod robust_list;
@@ -80,13 +84,17 @@ mod sched_policy;
 mod sched_yield;
 mod select;
 mod sendfile;
+mod sendmsg;
 mod set_tid_address;
 mod sethostname;
 mod setitimer;
 mod setpgid;
 mod setsid;
+mod shutdown;
 mod sigaltstack;
 mod signalfd;
+mod socket;
+mod sockopt;
 mod stat;
 mod statx;
 mod symlink;
@@ -396,6 +404,23 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_TIMER_GETOVERRUN => timer_create::sys_timer_getoverrun(t, a[0] as i32),
         SYS_TIMER_DELETE => timer_create::sys_timer_delete(t, a[0] as i32),
         SYS_ALARM => alarm::sys_alarm(t, a[0] as u32),
+
+        SYS_SOCKET => socket::sys_socket(t, a[0] as i32, a[1] as i32, a[2] as i32),
+        SYS_SOCKETPAIR => socket::sys_socketpair(t, a[0] as i32, a[1] as i32, a[2] as i32, UserPtr::new(a[3])),
+        SYS_BIND => bind::sys_bind(t, fd(0), a[1], a[2] as i32).await,
+        SYS_LISTEN => bind::sys_listen(t, fd(0), a[1] as i32),
+        SYS_CONNECT => connect::sys_connect(t, fd(0), a[1], a[2] as i32).await,
+        SYS_ACCEPT => connect::sys_accept4(t, fd(0), a[1], a[2], 0).await,
+        SYS_ACCEPT4 => connect::sys_accept4(t, fd(0), a[1], a[2], a[3] as i32).await,
+        SYS_SENDTO => sendmsg::sys_sendto(t, fd(0), a[1], a[2] as usize, a[3] as u32, a[4], a[5] as i32).await,
+        SYS_SENDMSG => sendmsg::sys_sendmsg(t, fd(0), a[1], a[2] as u32).await,
+        SYS_RECVFROM => recvmsg::sys_recvfrom(t, fd(0), a[1], a[2] as usize, a[3] as u32, a[4], a[5]).await,
+        SYS_RECVMSG => recvmsg::sys_recvmsg(t, fd(0), a[1], a[2] as u32).await,
+        SYS_SHUTDOWN => shutdown::sys_shutdown(t, fd(0), a[1] as i32),
+        SYS_GETSOCKNAME => getsockname::sys_getsockname(t, fd(0), a[1], a[2]),
+        SYS_GETPEERNAME => getsockname::sys_getpeername(t, fd(0), a[1], a[2]),
+        SYS_GETSOCKOPT => sockopt::sys_getsockopt(t, fd(0), a[1] as i32, a[2] as i32, a[3], a[4]),
+        SYS_SETSOCKOPT => sockopt::sys_setsockopt(t, fd(0), a[1] as i32, a[2] as i32, a[3], a[4] as i32),
         _ => {
             report_unimplemented(nr);
             Err(Errno::ENOSYS.into())

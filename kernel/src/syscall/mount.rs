@@ -1,11 +1,11 @@
-//! `mount`: new mounts of `tmpfs`, `devtmpfs`, `proc` and `sysfs` (and, through
+//! `mount`: new mounts of `tmpfs`, `devtmpfs`, `devpts`, `proc` and `sysfs` (and, through
 //! [`mount_block_fs`], disk filesystems), `MS_REMOUNT` (changes the per-mount flags, e.g.
 //! `mount -o remount,ro /`), and the propagation flags (accepted: every Kairos mount is
 //! private).
 //!
 //! Not supported, with Linux's errno for "cannot": `MS_BIND` and `MS_MOVE` are EINVAL (the
 //! VFS mounts a filesystem instance once and cannot graft a subtree elsewhere), an unknown
-//! or unsupported filesystem type (cgroup2, devpts, ...) is ENODEV. The order of the checks
+//! or unsupported filesystem type (cgroup2, ...) is ENODEV. The order of the checks
 //! follows Linux's `do_mount`/`path_mount`: strings (EFAULT), the target path (ENOENT,
 //! ENOTDIR...), `MS_NOUSER` (EINVAL), privilege (EPERM), then the operation.
 
@@ -23,7 +23,7 @@ use super::args::{Fd, read_path};
 use super::openat::resolve_at;
 use crate::fsctx::vfs;
 use crate::proc::Thread;
-use crate::pseudofs::{RealtimeClock, devfs, procfs, sysfs};
+use crate::pseudofs::{RealtimeClock, devfs, devpts, procfs, sysfs};
 
 const MS_SYNCHRONOUS: u64 = 16;
 const MS_REMOUNT: u64 = 32;
@@ -175,6 +175,10 @@ pub async fn sys_mount(t: &Arc<Thread>, source: u64, target: u64, fstype: u64, f
         "devtmpfs" => (devfs::new_instance().await, String::from("mode=755")),
         "proc" => (procfs::new_instance(), String::new()),
         "sysfs" => (sysfs::new_instance(), String::new()),
+        "devpts" => {
+            let opts = devpts::DevptsOptions::parse(&data)?;
+            (devpts::Devpts::new(opts).root(), opts.shown())
+        }
         other => (mount_block_fs(other, &source, kept, &data).await?, data),
     };
     let options = MountOptions { source, fstype, flags: kept, data: shown_data };

@@ -3,8 +3,9 @@
 //! Path semantics (symlinks, `O_CREAT`/`O_EXCL`/`O_DIRECTORY`/`O_NOFOLLOW`/`O_PATH`,
 //! `O_TRUNC`, permissions) are the VFS's ([`Vfs::open`](kairos_fs::path::Vfs::open)); this
 //! file turns the result into an open file: character device nodes become the kernel's
-//! devices (memory devices and the serial terminal, by device number), opening the serial
-//! line without `O_NOCTTY` may make it the caller's controlling terminal, and a FIFO becomes
+//! devices (memory devices and terminals, by device number: the serial line, the virtual
+//! consoles, pty slaves of devpts; `ptmx` creates a pty pair), opening a terminal without
+//! `O_NOCTTY` may make it the caller's controlling terminal, and a FIFO becomes
 //! an end of the pipe its inode shares while open, with Linux's open rules (see
 //! [`open_fifo`]). Sockets and block devices cannot be opened (ENXIO).
 
@@ -26,6 +27,7 @@ use super::pipe::AnonInode;
 use crate::file::pipe::{Pipe, PipeEnd};
 use crate::file::tty::{self, Tty};
 use crate::file::{File, FileKind, MemDevice};
+use crate::file::{pty, vt};
 use crate::fsctx::vfs;
 use crate::proc::Thread;
 
@@ -87,6 +89,7 @@ pub(super) fn file_inode(t: &Thread, file: &File) -> Arc<dyn Inode> {
     match &file.kind {
         FileKind::Inode(inode) => inode.clone(),
         FileKind::Tty(_) => AnonInode::new(t, S_IFCHR | 0o620, makedev(5, 1)),
+        FileKind::PtyMaster(_) => AnonInode::new(t, S_IFCHR | 0o666, makedev(5, 2)),
         FileKind::Pipe(..) => AnonInode::new(t, S_IFIFO | 0o600, 0),
         FileKind::Mem(m) => {
             let minor = match m {
@@ -101,6 +104,7 @@ pub(super) fn file_inode(t: &Thread, file: &File) -> Arc<dyn Inode> {
         // anon_inode files: mode 0600, no type bits, as Linux reports them.
         FileKind::SignalFd(_) | FileKind::Epoll(_) => AnonInode::new(t, 0o600, 0),
         FileKind::Snapshot(_) => AnonInode::new(t, S_IFCHR | 0o400, makedev(10, 242)),
+        FileKind::Socket(_) => AnonInode::new(t, kairos_abi::flags::S_IFSOCK | 0o777, 0),
     }
 }
 
@@ -180,6 +184,8 @@ pub async fn sys_openat(t: &Arc<Thread>, dirfd: Fd, path: u64, flags: u32, mode:
     }
     let file = if inode.file_type() == FileType::Fifo && !flags.contains(OpenFlags::O_PATH) {
         open_fifo(t, inode, path, flags).await?
+    } else if pty::is_ptmx(&inode) && !flags.contains(OpenFlags::O_PATH) {
+        pty::open_ptmx(t, &at.cx(), &path, &inode, flags).await?
     } else {
         File::new(file_kind(t, &inode, flags)?, Some(inode), Some(path), flags)
     };
@@ -198,14 +204,15 @@ fn file_kind(t: &Thread, inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<Fil
         return Ok(FileKind::Inode(inode.clone()));
     }
     match inode.file_type() {
-        FileType::CharDevice => char_device(t, inode.metadata().rdev, flags),
+        FileType::CharDevice => char_device(t, inode, flags),
         FileType::Socket | FileType::BlockDevice => Err(Errno::ENXIO.into()),
         _ => Ok(FileKind::Inode(inode.clone())),
     }
 }
 
 /// The device behind a character device node (ENXIO for numbers without a driver).
-fn char_device(t: &Thread, rdev: u64, flags: OpenFlags) -> Result<FileKind> {
+fn char_device(t: &Thread, inode: &Arc<dyn Inode>, flags: OpenFlags) -> Result<FileKind> {
+    let rdev = inode.metadata().rdev;
     let kind = match (dev_major(rdev), dev_minor(rdev)) {
         (1, 3) => FileKind::Mem(MemDevice::Null),
         (1, 5) => FileKind::Mem(MemDevice::Zero),
@@ -213,24 +220,32 @@ fn char_device(t: &Thread, rdev: u64, flags: OpenFlags) -> Result<FileKind> {
         (1, 8) | (1, 9) => FileKind::Mem(MemDevice::Random),
         (1, 11) => FileKind::Mem(MemDevice::Kmsg),
         (10, 242) => FileKind::Snapshot(alloc::sync::Arc::new(crate::tracedump::serialize())),
-        (5, 0) => FileKind::Tty(controlling_tty(t)?),
-        (5, 1) => FileKind::Tty(tty::console()),
-        (4, 64) => {
-            let tty = tty::console();
-            if !flags.contains(OpenFlags::O_NOCTTY) && flags.readable() {
-                maybe_acquire_ctty(t, &tty);
-            }
-            FileKind::Tty(tty)
-        }
+        (5, 0) => open_tty(t, controlling_tty(t)?, flags | OpenFlags::O_NOCTTY)?,
+        (5, 1) => open_tty(t, tty::console(), flags | OpenFlags::O_NOCTTY)?,
+        (4, 64) => open_tty(t, tty::console(), flags)?,
+        // tty0 (the foreground console) never becomes a controlling terminal, as on Linux.
+        (4, 0) => open_tty(t, vt::vt(0), flags | OpenFlags::O_NOCTTY)?,
+        (4, minor) if minor <= vt::MAX_NR_CONSOLES => open_tty(t, vt::vt(minor), flags)?,
+        (136, _) => open_tty(t, pty::slave_of_node(inode)?, flags)?,
         _ => return Err(Errno::ENXIO.into()),
     };
     Ok(kind)
 }
 
+/// An open file of terminal `tty` (a pty slave: EIO while locked); without `O_NOCTTY`
+/// it may become the caller's controlling terminal.
+pub(super) fn open_tty(t: &Thread, tty: Arc<Tty>, flags: OpenFlags) -> Result<FileKind> {
+    tty.opened()?;
+    if !flags.contains(OpenFlags::O_NOCTTY) && flags.readable() {
+        maybe_acquire_ctty(t, &tty);
+    }
+    Ok(FileKind::Tty(tty))
+}
+
 /// `/dev/tty`: the caller's controlling terminal, ENXIO without one.
 fn controlling_tty(t: &Thread) -> Result<Arc<Tty>> {
-    let tty = tty::console();
-    if is_ctty(t, &tty) { Ok(tty) } else { Err(Errno::ENXIO.into()) }
+    let sid = t.process.state.lock().sid;
+    tty::ctty_of_session(sid).filter(|tty| is_ctty(t, tty)).ok_or(Errno::ENXIO.into())
 }
 
 /// The pipes of the FIFOs some file has open, by inode. A FIFO's pipe (and its data) goes

@@ -158,6 +158,9 @@ impl UserBufs {
 /// Reads into `bufs` at `at` (pread) or at the file offset, which then advances. Returns
 /// the byte count; an error after some bytes moved ends the transfer with that count.
 pub(super) async fn read_into(t: &Arc<Thread>, file: &File, bufs: &UserBufs, at: Option<u64>) -> SysResult {
+    if let crate::file::FileKind::Socket(sock) = &file.kind {
+        return super::recvmsg::read_socket(t, sock, file, bufs).await;
+    }
     let mut kbuf = vec![0u8; bufs.total.min(STEP)];
     if !file.seekable() {
         // A stream: one read of what is there (waiting only while nothing is).

@@ -20,6 +20,9 @@ use crate::proc::{Thread, signal};
 /// Writes `bufs` at `at` (pwrite) or at the file offset (or end, with `O_APPEND`), which
 /// then advances. An error after some bytes were written ends the transfer with that count.
 async fn write_from(t: &Arc<Thread>, file: &File, bufs: &UserBufs, at: Option<u64>) -> SysResult {
+    if let FileKind::Socket(sock) = &file.kind {
+        return super::sendmsg::write_socket(t, sock, file, bufs).await;
+    }
     let mut done = 0;
     loop {
         let step_len = (bufs.total - done).min(STEP);
