@@ -40,7 +40,7 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use kairos_abi::{
     Errno, Error, Result,
-    flags::{OpenFlags, RenameFlags, S_ISGID, S_ISVTX},
+    flags::{OpenFlags, RenameFlags, S_ISGID, S_ISUID, S_ISVTX},
 };
 use spin::RwLock;
 
@@ -222,6 +222,14 @@ impl<'v, 'c> Walker<'v, 'c> {
             return Err(err(Errno::ELOOP));
         }
         self.links += 1;
+        if self.vfs.protected_symlinks() {
+            // Linux's may_follow_link: `cur` is the directory holding the link.
+            let (dir, l) = (self.cur.metadata(), link.metadata());
+            let sticky_world_writable = dir.mode & (S_ISVTX | 0o002) == S_ISVTX | 0o002;
+            if self.cx.cred.fsuid != l.uid && sticky_world_writable && dir.uid != l.uid {
+                return Err(err(Errno::EACCES));
+            }
+        }
         let target = link.readlink().await?;
         if target.is_empty() {
             return Err(err(Errno::ENOENT));
@@ -255,6 +263,8 @@ pub struct Vfs {
     table: RwLock<MountTable>,
     enforce_permissions: AtomicBool,
     write_guard: spin::Once<WriteGuard>,
+    protected_symlinks: AtomicBool,
+    protected_hardlinks: AtomicBool,
 }
 
 /// The kernel's veto on writing an inode (Linux's `deny_write_access`: a running program's
@@ -285,7 +295,49 @@ impl Vfs {
             }),
             enforce_permissions: AtomicBool::new(false),
             write_guard: spin::Once::new(),
+            protected_symlinks: AtomicBool::new(false),
+            protected_hardlinks: AtomicBool::new(false),
         }
+    }
+
+    /// `fs.protected_symlinks`: in a sticky world-writable directory, a symlink is followed
+    /// only by its owner or when the directory's owner owns it (`EACCES` otherwise, root
+    /// included), as Linux's `may_follow_link`. Off by default, as in Linux.
+    pub fn set_protected_symlinks(&self, on: bool) {
+        self.protected_symlinks.store(on, Ordering::Relaxed);
+    }
+
+    /// Current `fs.protected_symlinks`.
+    pub fn protected_symlinks(&self) -> bool {
+        self.protected_symlinks.load(Ordering::Relaxed)
+    }
+
+    /// `fs.protected_hardlinks`: hard links only to files the caller owns (or is root), or
+    /// to regular, non-set-id files it may read and write (`EPERM` otherwise), as Linux's
+    /// `may_linkat`. Off by default, as in Linux.
+    pub fn set_protected_hardlinks(&self, on: bool) {
+        self.protected_hardlinks.store(on, Ordering::Relaxed);
+    }
+
+    /// Current `fs.protected_hardlinks`.
+    pub fn protected_hardlinks(&self) -> bool {
+        self.protected_hardlinks.load(Ordering::Relaxed)
+    }
+
+    /// Linux's `may_linkat` under `fs.protected_hardlinks`.
+    fn may_link(&self, cred: &Credentials, old: &dyn Inode) -> Result<()> {
+        if !self.protected_hardlinks() {
+            return Ok(());
+        }
+        let m = old.metadata();
+        if cred.fsuid == 0 || cred.fsuid == m.uid {
+            return Ok(());
+        }
+        let setid = m.mode & S_ISUID != 0 || (m.mode & S_ISGID != 0 && m.mode & 0o010 != 0);
+        let safe = m.file_type() == FileType::Regular
+            && !setid
+            && check_access(cred, &m, Access::READ | Access::WRITE).is_ok();
+        if safe { Ok(()) } else { Err(err(Errno::EPERM)) }
     }
 
     /// Installs the [`WriteGuard`] (once; later calls are ignored).
@@ -722,6 +774,7 @@ impl Vfs {
         if old.fs_id() != dir.fs_id() {
             return Err(err(Errno::EXDEV));
         }
+        self.may_link(new_cx.cred, &*old)?;
         if old.is_dir() {
             return Err(err(Errno::EPERM));
         }

@@ -844,7 +844,65 @@ fn cpuinfo() -> String {
 // ----------------------------------------------------------------------------------------
 
 fn sys_entries(d: &Arc<Node>) -> Vec<Arc<Node>> {
-    alloc::vec![Node::dir(d, "kernel", 0o555, list_fn(sys_kernel_entries))]
+    alloc::vec![
+        Node::dir(d, "kernel", 0o555, list_fn(sys_kernel_entries)),
+        Node::dir(d, "fs", 0o555, list_fn(sys_fs_entries)),
+    ]
+}
+
+/// An integer sysctl: reads `get()`, a write (root: the file is 0644) parses one integer
+/// (surrounding blanks and a newline allowed; anything else EINVAL) and hands it to `set`,
+/// which may refuse it with an errno.
+fn int_sysctl(d: &Arc<Node>, name: &str, get: fn() -> i64, set: fn(i64) -> Result<()>) -> Arc<Node> {
+    Node::file(
+        d,
+        name,
+        0o644,
+        Arc::new(move || ready(Ok(alloc::format!("{}\n", get()).into_bytes()))),
+        Some(Arc::new(move |buf: &[u8]| {
+            let text = core::str::from_utf8(buf).map_err(|_| Errno::EINVAL)?;
+            let v: i64 = text.trim().parse().map_err(|_| Errno::EINVAL)?;
+            set(v)?;
+            Ok(buf.len())
+        })),
+    )
+}
+
+/// `kernel.panic`: seconds before rebooting after a panic. Stored and reported; Kairos stops
+/// the machine at once on a panic whatever the value (the test harness's contract).
+static PANIC_TIMEOUT: core::sync::atomic::AtomicI64 = core::sync::atomic::AtomicI64::new(0);
+/// `kernel.unprivileged_bpf_disabled`: 2 (Linux's CONFIG_BPF_UNPRIV_DEFAULT_OFF default).
+/// Kairos has no bpf(2) at all, so every value is true to what it allows.
+static UNPRIV_BPF_DISABLED: core::sync::atomic::AtomicI64 = core::sync::atomic::AtomicI64::new(2);
+
+fn sys_fs_entries(d: &Arc<Node>) -> Vec<Arc<Node>> {
+    fn flag(v: i64) -> Result<bool> {
+        match v {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err(Errno::EINVAL.into()),
+        }
+    }
+    alloc::vec![
+        int_sysctl(
+            d,
+            "protected_hardlinks",
+            || i64::from(vfs().protected_hardlinks()),
+            |v| {
+                vfs().set_protected_hardlinks(flag(v)?);
+                Ok(())
+            }
+        ),
+        int_sysctl(
+            d,
+            "protected_symlinks",
+            || i64::from(vfs().protected_symlinks()),
+            |v| {
+                vfs().set_protected_symlinks(flag(v)?);
+                Ok(())
+            }
+        ),
+    ]
 }
 
 /// A UTS name file: reads the name, a write (root: the file is 0644) replaces it.
@@ -870,6 +928,31 @@ fn sys_kernel_entries(d: &Arc<Node>) -> Vec<Arc<Node>> {
         Node::text(d, "osrelease", 0o444, || Ok(alloc::format!("{}\n", crate::syscall::RELEASE))),
         Node::text(d, "version", 0o444, || Ok(alloc::format!("{}\n", crate::syscall::UTS_VERSION))),
         Node::constant(d, "pid_max", &alloc::format!("{}\n", process::PID_MAX)),
+        int_sysctl(
+            d,
+            "panic",
+            || PANIC_TIMEOUT.load(core::sync::atomic::Ordering::Relaxed),
+            |v| {
+                PANIC_TIMEOUT.store(v, core::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }
+        ),
+        int_sysctl(
+            d,
+            "unprivileged_bpf_disabled",
+            || UNPRIV_BPF_DISABLED.load(core::sync::atomic::Ordering::Relaxed),
+            |v| {
+                // As Linux: 0..=2; once 1 (disabled for good) it cannot change.
+                if !(0..=2).contains(&v) {
+                    return Err(Errno::EINVAL.into());
+                }
+                if UNPRIV_BPF_DISABLED.load(core::sync::atomic::Ordering::Relaxed) == 1 && v != 1 {
+                    return Err(Errno::EPERM.into());
+                }
+                UNPRIV_BPF_DISABLED.store(v, core::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }
+        ),
         Node::dir(
             d,
             "random",
