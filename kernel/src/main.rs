@@ -25,6 +25,7 @@ pub mod fsctx;
 pub mod futex;
 pub mod init;
 pub mod irq;
+pub mod klog;
 pub mod ksyms;
 pub mod ktest;
 pub mod logger;

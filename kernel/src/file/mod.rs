@@ -5,6 +5,7 @@
 //! virtual console, pty slave) or a pty master, a pipe end, or one of the memory devices. An [`FdTable`] maps descriptor numbers to shared `File`s.
 
 pub mod epoll;
+pub mod pidfd;
 pub mod pipe;
 pub mod pty;
 pub mod signalfd;
@@ -62,6 +63,8 @@ pub enum FileKind {
     Snapshot(Arc<Vec<u8>>),
     /// An `AF_UNIX` socket.
     Socket(Arc<crate::net::unix::UnixSocket>),
+    /// A pidfd (`pidfd_open`, `CLONE_PIDFD`).
+    PidFd(Arc<pidfd::PidFd>),
 }
 
 /// An open file description.
@@ -193,7 +196,7 @@ impl File {
                 self.set_offset((off + n) as u64);
                 Ok(n)
             }
-            FileKind::Epoll(_) => Err(Errno::EINVAL.into()),
+            FileKind::Epoll(_) | FileKind::PidFd(_) => Err(Errno::EINVAL.into()),
             FileKind::Socket(s) => {
                 let len = buf.len();
                 let sink = crate::net::unix::KernelSink(spin::Mutex::new(buf));
@@ -258,7 +261,9 @@ impl File {
                 Ok(data.len())
             }
             FileKind::Mem(_) => Ok(data.len()),
-            FileKind::SignalFd(_) | FileKind::Epoll(_) | FileKind::Snapshot(_) => Err(Errno::EINVAL.into()),
+            FileKind::SignalFd(_) | FileKind::Epoll(_) | FileKind::Snapshot(_) | FileKind::PidFd(_) => {
+                Err(Errno::EINVAL.into())
+            }
             FileKind::Socket(s) => {
                 s.write(t, &crate::net::unix::KernelSource(data), data.len(), self.nonblocking()).await
             }
@@ -278,6 +283,7 @@ impl File {
             FileKind::SignalFd(s) => s.poll(),
             FileKind::Epoll(e) => e.poll(),
             FileKind::Socket(s) => s.poll(),
+            FileKind::PidFd(p) => p.poll(),
         }
     }
 
@@ -289,6 +295,7 @@ impl File {
             FileKind::Pipe(p, _) => Some(p.wait_queue()),
             FileKind::SignalFd(s) => s.wait_queue(),
             FileKind::Socket(s) => Some(s.wait_queue()),
+            FileKind::PidFd(p) => Some(p.wait_queue()),
             // An epoll fd inside poll/another epoll is re-checked on a global queue woken
             // whenever a watched file's queue is (not tracked yet): treat it as level.
             FileKind::Epoll(_) => None,
@@ -418,5 +425,6 @@ pub fn describe(f: &File) -> String {
         FileKind::Epoll(_) => String::from("eventpoll"),
         FileKind::Snapshot(_) => String::from("snapshot"),
         FileKind::Socket(s) => alloc::format!("socket:[{}]", s.ino()),
+        FileKind::PidFd(_) => String::from("anon_inode:[pidfd]"),
     }
 }

@@ -165,6 +165,9 @@ pub struct Process {
     pub stop_wait: WaitQueue,
     /// Woken whenever a signal is generated for the process or one of its threads (signalfd).
     pub signal_event: Arc<WaitQueue>,
+    /// Woken when one of its threads exits, when it becomes a zombie and when it is reaped
+    /// (pidfd pollers).
+    pub pidfd_wait: WaitQueue,
     /// Command name (`comm`, 15 bytes max).
     pub comm: spin::Mutex<String>,
     /// CPU time used by the process's threads (user, system) in ns.
@@ -274,9 +277,12 @@ pub fn register_process(p: &Arc<Process>) {
     PROCESSES.lock().insert(p.pid, p.clone());
 }
 
-/// Removes a reaped process.
+/// Removes a reaped process (its pidfds turn POLLHUP).
 pub fn unregister_process(pid: Pid) {
-    PROCESSES.lock().remove(&pid);
+    let gone = PROCESSES.lock().remove(&pid);
+    if let Some(p) = gone {
+        p.pidfd_wait.wake_all();
+    }
 }
 
 /// Registers a new thread.
@@ -284,9 +290,12 @@ pub fn register_thread(t: &Arc<Thread>) {
     THREADS.lock().insert(t.tid(), t.clone());
 }
 
-/// Removes an exited thread.
+/// Removes an exited thread (waking the pollers of `PIDFD_THREAD` pidfds).
 pub fn unregister_thread(tid: Pid) {
-    THREADS.lock().remove(&tid);
+    let gone = THREADS.lock().remove(&tid);
+    if let Some(t) = gone {
+        t.process.pidfd_wait.wake_all();
+    }
 }
 
 /// Number of live threads.
@@ -356,6 +365,7 @@ impl Process {
             child_wait: WaitQueue::new(),
             stop_wait: WaitQueue::new(),
             signal_event: Arc::new(WaitQueue::new()),
+            pidfd_wait: WaitQueue::new(),
             comm: spin::Mutex::new(String::new()),
             cpu_ns: (AtomicU64::new(0), AtomicU64::new(0)),
             start_ns: crate::time::now_ns(),

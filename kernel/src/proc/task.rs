@@ -327,6 +327,7 @@ pub fn process_exit(p: &Arc<Process>, status: ExitStatus) {
     orphan_pgrps.sort_unstable();
     orphan_pgrps.dedup();
     p.state.lock().exit = Some(status);
+    p.pidfd_wait.wake_all();
     // Newly orphaned process groups with stopped members get SIGHUP then SIGCONT.
     for pgid in orphan_pgrps {
         let stopped = process::all_processes().iter().any(|m| {

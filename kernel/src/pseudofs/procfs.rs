@@ -460,6 +460,7 @@ async fn fd_target(pid: Pid, tid: Pid, file: &File) -> Result<String> {
         FileKind::Pipe(pipe, _) => Ok(alloc::format!("pipe:[{}]", pipe_ino(pipe))),
         FileKind::SignalFd(_) => Ok(String::from("anon_inode:[signalfd]")),
         FileKind::Epoll(_) => Ok(String::from("anon_inode:[eventpoll]")),
+        FileKind::PidFd(_) => Ok(String::from("anon_inode:[pidfd]")),
         FileKind::Socket(s) => Ok(alloc::format!("socket:[{}]", s.ino())),
         FileKind::Inode(inode) if inode.is_dir() => vfs().path_of(&reader_root(), inode).await,
         _ => match file.path.as_deref() {

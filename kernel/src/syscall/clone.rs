@@ -4,6 +4,8 @@
 //! (`CLONE_VM`), descriptors (`CLONE_FILES`), root/cwd/umask (`CLONE_FS`), signal handlers
 //! (`CLONE_SIGHAND`), thread group (`CLONE_THREAD`). Without `CLONE_SIGHAND` the child gets a
 //! *copy* of the handler table — so a `vfork` child can never change its parent's handlers.
+//! `CLONE_PIDFD` gives the parent an `O_CLOEXEC` pidfd for the child (a `PIDFD_THREAD` one
+//! for `CLONE_THREAD`), stored through `parent_tid` by clone and through `pidfd` by clone3.
 
 use alloc::boxed::Box;
 use alloc::sync::Arc;
@@ -28,6 +30,8 @@ struct CloneRequest {
     tls: u64,
     parent_tid: u64,
     child_tid: u64,
+    /// Where `CLONE_PIDFD` stores the pidfd (an `int`).
+    pidfd: u64,
 }
 
 async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysResult {
@@ -50,8 +54,10 @@ async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysR
         log::warn!(target: "syscall", "clone: namespaces are not supported ({f:?})");
         return Err(Errno::EINVAL.into());
     }
-    if f.contains(CloneFlags::CLONE_PIDFD) {
-        log::warn!(target: "syscall", "clone: CLONE_PIDFD is not supported");
+    if f.contains(CloneFlags::CLONE_PIDFD)
+        && (f.contains(CloneFlags::CLONE_DETACHED)
+            || (f.contains(CloneFlags::CLONE_PARENT_SETTID) && req.pidfd == req.parent_tid))
+    {
         return Err(Errno::EINVAL.into());
     }
     let nproc = t.process.state.lock().rlimits[6].0;
@@ -91,6 +97,16 @@ async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysR
     } else {
         *t.altstack.lock()
     };
+    // Linux reserves the pidfd's descriptor and stores its number once the child's memory and
+    // descriptors are copied (so it sees neither), before the child exists: EMFILE and EFAULT
+    // leave no child behind.
+    let pidfd = if f.contains(CloneFlags::CLONE_PIDFD) {
+        let fd = super::pidfd::next_fd(t)?;
+        write_val(t, req.pidfd, &fd)?;
+        Some(fd)
+    } else {
+        None
+    };
     let process = if f.contains(CloneFlags::CLONE_THREAD) {
         t.process.clone()
     } else {
@@ -120,6 +136,14 @@ async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysR
     if f.contains(CloneFlags::CLONE_SETTLS) {
         cctx.fs_base = req.tls;
     }
+    if let Some(reserved) = pidfd {
+        // Installed after the child's descriptor table was copied: it does not inherit it.
+        let fd = super::pidfd::install_for_clone(t, &child, f.contains(CloneFlags::CLONE_THREAD))?;
+        if fd != reserved {
+            // Another thread took the reserved number meanwhile.
+            write_val(t, req.pidfd, &fd)?;
+        }
+    }
     if f.contains(CloneFlags::CLONE_PARENT_SETTID) {
         write_val(t, req.parent_tid, &tid)?;
     }
@@ -146,6 +170,7 @@ pub async fn sys_fork(t: &Arc<Thread>, ctx: &UserContext) -> SysResult {
         tls: 0,
         parent_tid: 0,
         child_tid: 0,
+        pidfd: 0,
     };
     do_clone(t, ctx, req).await
 }
@@ -159,6 +184,7 @@ pub async fn sys_vfork(t: &Arc<Thread>, ctx: &UserContext) -> SysResult {
         tls: 0,
         parent_tid: 0,
         child_tid: 0,
+        pidfd: 0,
     };
     do_clone(t, ctx, req).await
 }
@@ -178,7 +204,7 @@ pub async fn sys_clone(
         return Err(Errno::EINVAL.into());
     }
     let flags = CloneFlags::from_bits(flags & !0xff).ok_or(Errno::EINVAL)?;
-    let req = CloneRequest { flags, exit_signal, stack, tls, parent_tid: ptid, child_tid: ctid };
+    let req = CloneRequest { flags, exit_signal, stack, tls, parent_tid: ptid, child_tid: ctid, pidfd: ptid };
     do_clone(t, ctx, req).await
 }
 
@@ -196,6 +222,11 @@ pub async fn sys_clone3(t: &Arc<Thread>, ctx: &UserContext, args: u64, size: usi
     }
     bytemuck::bytes_of_mut(&mut ca)[..n].copy_from_slice(&raw[..n]);
     let flags = CloneFlags::from_bits(ca.flags).ok_or(Errno::EINVAL)?;
+    // clone3 takes no CSIGNAL bits (but CLONE_NEWTIME shares that byte) and no CLONE_DETACHED.
+    let csignal = CloneFlags::CSIGNAL.difference(CloneFlags::CLONE_NEWTIME);
+    if flags.intersects(csignal | CloneFlags::CLONE_DETACHED) {
+        return Err(Errno::EINVAL.into());
+    }
     if ca.exit_signal > 64 || (ca.set_tid != 0 || ca.set_tid_size != 0) || ca.cgroup != 0 {
         return Err(Errno::EINVAL.into());
     }
@@ -210,6 +241,7 @@ pub async fn sys_clone3(t: &Arc<Thread>, ctx: &UserContext, args: u64, size: usi
         tls: ca.tls,
         parent_tid: ca.parent_tid,
         child_tid: ca.child_tid,
+        pidfd: ca.pidfd,
     };
     do_clone(t, ctx, req).await
 }

@@ -23,7 +23,8 @@ pub fn sys_lseek(t: &Arc<Thread>, fd: Fd, offset: i64, whence: u32) -> SysResult
     }
     let whence = whence as i32;
     let pos = match &file.kind {
-        FileKind::Tty(_) | FileKind::PtyMaster(_) | FileKind::Pipe(..) | FileKind::Socket(_) => {
+        // pidfs files have no llseek: ESPIPE.
+        FileKind::Tty(_) | FileKind::PtyMaster(_) | FileKind::Pipe(..) | FileKind::Socket(_) | FileKind::PidFd(_) => {
             return Err(Errno::ESPIPE.into());
         }
         // anon-inode files seek nowhere (Linux's noop_llseek): the offset stays put.

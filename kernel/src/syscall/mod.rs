@@ -61,6 +61,7 @@ mod msync;
 mod munmap;
 mod nanosleep;
 mod openat;
+mod pidfd;
 mod pipe;
 mod poll;
 mod prctl;
@@ -99,6 +100,7 @@ mod stat;
 mod statx;
 mod symlink;
 mod sysinfo;
+mod syslog;
 mod timer_create;
 mod times;
 mod truncate;
@@ -313,6 +315,9 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_WAIT4 => wait4::sys_wait4(t, a[0] as i32, a[1], a[2] as u32, a[3]).await,
         SYS_WAITID => waitid::sys_waitid(t, a[0] as u32, a[1] as u32, a[2], a[3] as u32, a[4]).await,
         SYS_KILL => kill::sys_kill(t, a[0] as i32, a[1] as u32),
+        SYS_PIDFD_OPEN => pidfd::sys_pidfd_open(t, a[0] as i32, a[1] as u32),
+        SYS_PIDFD_SEND_SIGNAL => pidfd::sys_pidfd_send_signal(t, a[0] as i32, a[1] as i32, a[2], a[3] as u32),
+        SYS_PIDFD_GETFD => pidfd::sys_pidfd_getfd(t, fd(0), a[1] as i32, a[2] as u32),
         SYS_TKILL => kill::sys_tgkill(t, None, a[0] as i32, a[1] as u32),
         SYS_TGKILL => kill::sys_tgkill(t, Some(a[0] as i32), a[1] as i32, a[2] as u32),
         SYS_GETPGID => getpgid::sys_getpgid(t, a[0] as i32),
@@ -346,6 +351,7 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_SYSINFO => sysinfo::sys_sysinfo(t, UserPtr::new(a[0])),
         SYS_UNAME => uname::sys_uname(t, UserPtr::new(a[0])),
         SYS_GETRANDOM => getrandom::sys_getrandom(t, a[0], a[1] as usize, a[2] as u32),
+        SYS_SYSLOG => syslog::sys_syslog(t, a[0] as i32, a[1], a[2] as i32).await,
         SYS_REBOOT => reboot::sys_reboot(t, a[0] as u32, a[1] as u32, a[2] as u32).await,
         SYS_FUTEX => futex::sys_futex(t, a[0], a[1] as u32, a[2] as u32, a[3], a[4], a[5] as u32).await,
 

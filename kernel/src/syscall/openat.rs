@@ -105,6 +105,8 @@ pub(super) fn file_inode(t: &Thread, file: &File) -> Arc<dyn Inode> {
         FileKind::SignalFd(_) | FileKind::Epoll(_) => AnonInode::new(t, 0o600, 0),
         FileKind::Snapshot(_) => AnonInode::new(t, S_IFCHR | 0o400, makedev(10, 242)),
         FileKind::Socket(_) => AnonInode::new(t, kairos_abi::flags::S_IFSOCK | 0o777, 0),
+        // pidfs inodes: mode 0700, type bits masked off (Linux 6.9+).
+        FileKind::PidFd(_) => AnonInode::new(t, 0o700, 0),
     }
 }
 

@@ -1,4 +1,6 @@
-//! `waitid`: like wait4, with a siginfo result and WNOWAIT.
+//! `waitid`: like wait4, with a siginfo result and WNOWAIT; `P_PIDFD` waits for the child a
+//! pidfd names (a non-blocking pidfd makes the wait WNOHANG, and "nothing yet" EAGAIN unless
+//! the caller itself asked for WNOHANG, as Linux 5.10+).
 
 use alloc::sync::Arc;
 
@@ -9,7 +11,7 @@ use kairos_abi::signal::{SIGCHLD, SigInfo};
 use kairos_abi::types::Rusage;
 
 use super::SysResult;
-use super::args::UserPtr;
+use super::args::{Fd, UserPtr};
 use super::getrusage::ns_to_timeval;
 use crate::proc::Thread;
 use crate::proc::wait::{WaitTarget, wait_child};
@@ -29,17 +31,34 @@ pub async fn sys_waitid(t: &Arc<Thread>, idtype: u32, id: u32, infop: u64, optio
         return Err(Errno::EINVAL.into());
     }
     let id = id as i32;
+    let mut opts = opts;
+    let mut eagain = false;
     let target = match idtype as i32 {
         P_ALL => WaitTarget::Any,
         P_PID if id > 0 => WaitTarget::Pid(id as u32),
         P_PGID if id >= 0 => WaitTarget::Pgid(if id == 0 { t.process.state.lock().pgid } else { id as u32 }),
-        P_PIDFD => {
-            // No pidfds exist yet: any descriptor (open or not) is not one.
-            return Err(Errno::EBADF.into());
+        P_PIDFD if id >= 0 => {
+            let (pidfd, nonblock) = super::pidfd::pidfd_of(t, Fd(id))?;
+            if nonblock {
+                eagain = !opts.contains(WaitOptions::WNOHANG);
+                opts |= WaitOptions::WNOHANG;
+            }
+            if pidfd.is_reaped() {
+                // Its pid may name another process by now: nothing of ours matches.
+                return Err(Errno::ECHILD.into());
+            }
+            WaitTarget::Pid(pidfd.id())
         }
         _ => return Err(Errno::EINVAL.into()),
     };
     let r = wait_child(t, target, opts).await?;
+    if r.is_none() && eagain {
+        // Linux still fills in the (empty) siginfo.
+        if infop != 0 {
+            UserPtr::<SigInfo>::new(infop).write(t, &SigInfo::zeroed())?;
+        }
+        return Err(Errno::EAGAIN.into());
+    }
     let info = match &r {
         Some(r) => {
             SigInfo::chld(r.code, r.pid, 0, r.status, (r.times.0 / 10_000_000) as i64, (r.times.1 / 10_000_000) as i64)
