@@ -19,6 +19,9 @@
 //!   per-filesystem mutex, under which inode locks are taken one at a time.
 //!   Data and attribute operations take only their inode's lock. No lock is
 //!   held across an await (every future here is already complete).
+//! - Extended attributes (`user.*`, `trusted.*`, `security.*`, as Linux
+//!   6.6+ tmpfs) live in a per-inode sorted map, so `listxattr` returns
+//!   names in byte order as Linux's tmpfs does.
 //! - An inode lives while anything references it: unlinking an open file
 //!   drops only the directory's reference, the data stays readable and
 //!   writable through the open `Arc` and is freed with the last one.
@@ -42,8 +45,8 @@ use kairos_abi::{
 use spin::{Mutex, RwLock};
 
 use crate::vfs::{
-    BoxFuture, Clock, DirEntry, FileType, Inode, Metadata, NAME_MAX, PATH_MAX, SetAttr, TimeSet, alloc_fs_id, makedev,
-    ready,
+    BoxFuture, Clock, DirEntry, FileType, Inode, Metadata, NAME_MAX, PATH_MAX, SetAttr, TimeSet, XATTR_CREATE,
+    XATTR_REPLACE, XATTR_SIZE_MAX, XattrNamespace, alloc_fs_id, makedev, ready, xattr_namespace,
 };
 
 /// Page size of file data.
@@ -232,6 +235,8 @@ struct State {
     btime: Timespec,
     /// An unlinked file from [`Tmpfs::create_unlinked`] that may be linked.
     linkable: bool,
+    /// Extended attributes by full name.
+    xattrs: BTreeMap<String, Vec<u8>>,
     body: Body,
 }
 
@@ -372,6 +377,7 @@ impl TmpInode {
                 ctime: now,
                 btime: now,
                 linkable: false,
+                xattrs: BTreeMap::new(),
                 body,
             }),
         })
@@ -866,6 +872,42 @@ impl TmpInode {
         Ok(())
     }
 
+    fn getxattr_sync(&self, name: &str) -> Result<Vec<u8>> {
+        if xattr_namespace(name)? == XattrNamespace::PosixAcl {
+            return Err(err(Errno::ENODATA));
+        }
+        self.state.read().xattrs.get(name).cloned().ok_or(err(Errno::ENODATA))
+    }
+
+    /// Sets (`Some`) or removes (`None`) an attribute with `flags`.
+    fn setxattr_sync(&self, name: &str, value: Option<&[u8]>, flags: u32) -> Result<()> {
+        if xattr_namespace(name)? == XattrNamespace::PosixAcl {
+            return Err(err(if value.is_some() { Errno::EOPNOTSUPP } else { Errno::ENODATA }));
+        }
+        if value.is_some_and(|v| v.len() > XATTR_SIZE_MAX) {
+            return Err(err(Errno::E2BIG));
+        }
+        let now = self.fs.now();
+        let mut st = self.state.write();
+        let exists = st.xattrs.contains_key(name);
+        if exists && flags & XATTR_CREATE != 0 {
+            return Err(err(Errno::EEXIST));
+        }
+        if !exists && (flags & XATTR_REPLACE != 0 || value.is_none()) {
+            return Err(err(Errno::ENODATA));
+        }
+        match value {
+            Some(v) => {
+                st.xattrs.insert(name.to_owned(), v.to_vec());
+            }
+            None => {
+                st.xattrs.remove(name);
+            }
+        }
+        st.ctime = now;
+        Ok(())
+    }
+
     /// Sets the size of file data `f`, freeing pages past the end and
     /// zeroing the tail of the last page so a later extension reads zeros.
     fn truncate(&self, f: &mut FileData, size: u64) {
@@ -1029,6 +1071,22 @@ impl Inode for TmpInode {
 
     fn readdir<'a>(&'a self, offset: u64) -> BoxFuture<'a, Result<Option<(DirEntry, u64)>>> {
         ready(self.readdir_sync(offset))
+    }
+
+    fn getxattr<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<u8>>> {
+        ready(self.getxattr_sync(name))
+    }
+
+    fn listxattr(&self) -> BoxFuture<'_, Result<Vec<String>>> {
+        ready(Ok(self.state.read().xattrs.keys().cloned().collect()))
+    }
+
+    fn setxattr<'a>(&'a self, name: &'a str, value: &'a [u8], flags: u32) -> BoxFuture<'a, Result<()>> {
+        ready(self.setxattr_sync(name, Some(value), flags))
+    }
+
+    fn removexattr<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        ready(self.setxattr_sync(name, None, XATTR_REPLACE))
     }
 
     fn statfs(&self) -> Result<StatFs> {

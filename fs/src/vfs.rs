@@ -3,8 +3,10 @@
 //! data that crosses it: [`FileType`], [`Metadata`], [`SetAttr`],
 //! [`DirEntry`], the [`Clock`] filesystems stamp times with, the
 //! [`Credentials`] / [`check_access`] permission hook, inode identity
-//! ([`InodeKey`], [`same_inode`]), filesystem ids ([`alloc_fs_id`]) and
-//! device-number helpers ([`makedev`]).
+//! ([`InodeKey`], [`same_inode`]), filesystem ids ([`alloc_fs_id`]),
+//! device-number helpers ([`makedev`]) and the extended-attribute rules
+//! filesystems and the kernel share ([`xattr_namespace`],
+//! [`check_xattr_access`]).
 //!
 //! Every operation that may block (disk I/O, a pipe waiting for data) returns
 //! a [`BoxFuture`], so the trait is both async-capable and dyn-compatible:
@@ -29,7 +31,7 @@ use core::{
 use bitflags::bitflags;
 use kairos_abi::{
     Errno, Error, Result,
-    flags::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK},
+    flags::{S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, S_ISVTX},
     types::{
         DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, ST_VALID, STATX_BASIC_STATS, STATX_BTIME, Stat,
         StatFs, Statx, StatxTimestamp, Timespec,
@@ -583,6 +585,159 @@ pub trait Inode: Any + Send + Sync {
     fn sync(&self) -> BoxFuture<'_, Result<()>> {
         ready(Ok(()))
     }
+
+    /// The value of the extended attribute `name` (full name with its
+    /// namespace prefix, e.g. `user.mime_type`). Permission checks
+    /// ([`check_xattr_access`]) are the caller's; names are resolved with
+    /// [`xattr_namespace`].
+    ///
+    /// Errors: `ENODATA` if there is no such attribute (also for a POSIX
+    /// ACL name: no ACLs are stored), `EINVAL` for a bare prefix
+    /// (`"user."`), `EOPNOTSUPP` for an unknown namespace and (default)
+    /// on a filesystem without xattrs, `EUCLEAN` for corrupt xattr data,
+    /// `EIO`.
+    fn getxattr<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<u8>>> {
+        let _ = name;
+        ready(Err(Error::new(Errno::EOPNOTSUPP)))
+    }
+
+    /// The names of this inode's extended attributes (full names), in the
+    /// filesystem's order; the caller hides `trusted.*` from unprivileged
+    /// callers. The default is an empty list: Linux lists nothing (and
+    /// fails nothing) on a filesystem without xattrs.
+    ///
+    /// Errors: `EUCLEAN`, `EIO`.
+    fn listxattr(&self) -> BoxFuture<'_, Result<Vec<String>>> {
+        ready(Ok(Vec::new()))
+    }
+
+    /// Creates or replaces the extended attribute `name` with `value` (at
+    /// most [`XATTR_SIZE_MAX`] bytes; empty is a valid value). `flags` is
+    /// 0, [`XATTR_CREATE`] or [`XATTR_REPLACE`]. Changes `ctime`.
+    ///
+    /// Errors: `EEXIST` with `XATTR_CREATE` if it exists, `ENODATA` with
+    /// `XATTR_REPLACE` if it does not, `EINVAL` for a bare prefix,
+    /// `EOPNOTSUPP` for an unknown namespace, a POSIX ACL name (ACLs are
+    /// not supported) and (default) on a filesystem without xattrs,
+    /// `ENOSPC` if the value does not fit, `EROFS`, `EUCLEAN`, `EIO`.
+    fn setxattr<'a>(&'a self, name: &'a str, value: &'a [u8], flags: u32) -> BoxFuture<'a, Result<()>> {
+        let _ = (name, value, flags);
+        ready(Err(Error::new(Errno::EOPNOTSUPP)))
+    }
+
+    /// Removes the extended attribute `name`. Changes `ctime`.
+    ///
+    /// Errors: `ENODATA` if there is no such attribute, otherwise as
+    /// [`Inode::setxattr`].
+    fn removexattr<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        let _ = name;
+        ready(Err(Error::new(Errno::EOPNOTSUPP)))
+    }
+}
+
+/// `setxattr` flag: fail with `EEXIST` if the attribute exists.
+pub const XATTR_CREATE: u32 = 1;
+/// `setxattr` flag: fail with `ENODATA` if the attribute does not exist.
+pub const XATTR_REPLACE: u32 = 2;
+/// Longest attribute name, prefix included (`XATTR_NAME_MAX`).
+pub const XATTR_NAME_MAX: usize = 255;
+/// Largest attribute value (`XATTR_SIZE_MAX`).
+pub const XATTR_SIZE_MAX: usize = 65536;
+/// Largest `listxattr` result (`XATTR_LIST_MAX`).
+pub const XATTR_LIST_MAX: usize = 65536;
+
+/// The namespace of an extended attribute name.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum XattrNamespace {
+    /// `user.*`: regular files and directories, Unix permissions.
+    User,
+    /// `trusted.*`: privileged callers only.
+    Trusted,
+    /// `security.*`: readable by all, writable by privileged callers.
+    Security,
+    /// `system.posix_acl_access` / `system.posix_acl_default`.
+    PosixAcl,
+}
+
+impl XattrNamespace {
+    /// The prefix of the namespace's names (`"system."` for the ACLs).
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            XattrNamespace::User => "user.",
+            XattrNamespace::Trusted => "trusted.",
+            XattrNamespace::Security => "security.",
+            XattrNamespace::PosixAcl => "system.",
+        }
+    }
+}
+
+/// Resolves the namespace of `name` as Linux's `xattr_resolve_name` does
+/// for a filesystem with user, trusted and security handlers and POSIX
+/// ACLs (tmpfs, ext4).
+///
+/// Errors: `EINVAL` for a bare prefix (`"user."`), `EOPNOTSUPP` for any
+/// other namespace (`"system.foo"`, `"foo.bar"`, `"user"`).
+pub fn xattr_namespace(name: &str) -> Result<XattrNamespace> {
+    if name == "system.posix_acl_access" || name == "system.posix_acl_default" {
+        return Ok(XattrNamespace::PosixAcl);
+    }
+    for ns in [XattrNamespace::User, XattrNamespace::Trusted, XattrNamespace::Security] {
+        if let Some(rest) = name.strip_prefix(ns.prefix()) {
+            return if rest.is_empty() { Err(Error::new(Errno::EINVAL)) } else { Ok(ns) };
+        }
+    }
+    Err(Error::new(Errno::EOPNOTSUPP))
+}
+
+/// Linux's `xattr_permission` (plus the capability module's rule for
+/// `security.*` writes): may `cred` read (`write == false`) or change the
+/// attribute `name` of a file with attributes `meta`? Root stands for
+/// `CAP_SYS_ADMIN` / `CAP_FOWNER`.
+///
+/// - `trusted.*`: root only; otherwise `ENODATA` to read, `EPERM` to write.
+/// - `security.*`: anyone reads; writing needs root (`EPERM`).
+/// - `system.*`: no check here (the filesystem decides).
+/// - `user.*`: only regular files and directories (`ENODATA` to read,
+///   `EPERM` to write others); a sticky directory's attributes are written
+///   only by its owner or root (`EPERM`); then Unix permissions (`EACCES`).
+/// - Any other name: Unix permissions (`EACCES`), before the filesystem
+///   refuses the namespace.
+pub fn check_xattr_access(cred: &Credentials, meta: &Metadata, name: &str, write: bool) -> Result<()> {
+    let root = cred.fsuid == 0;
+    if name.starts_with("system.") {
+        return Ok(());
+    }
+    if name.starts_with("security.") {
+        return if write && !root { Err(Error::new(Errno::EPERM)) } else { Ok(()) };
+    }
+    if name.starts_with("trusted.") {
+        return match (root, write) {
+            (true, _) => Ok(()),
+            (false, false) => Err(Error::new(Errno::ENODATA)),
+            (false, true) => Err(Error::new(Errno::EPERM)),
+        };
+    }
+    if name.starts_with("user.") {
+        let kind = meta.file_type();
+        if !matches!(kind, FileType::Regular | FileType::Directory) {
+            return Err(Error::new(if write { Errno::EPERM } else { Errno::ENODATA }));
+        }
+        if write && kind.is_dir() && meta.mode & S_ISVTX != 0 && !root && cred.fsuid != meta.uid {
+            return Err(Error::new(Errno::EPERM));
+        }
+    }
+    check_access(cred, meta, if write { Access::WRITE } else { Access::READ })
+}
+
+/// Lays out attribute names as `listxattr` returns them: each followed by
+/// a NUL.
+pub fn xattr_name_list<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
+    let mut out = Vec::new();
+    for n in names {
+        out.extend_from_slice(n.as_bytes());
+        out.push(0);
+    }
+    out
 }
 
 /// The default errno of data I/O on an inode that has none.

@@ -3,7 +3,8 @@
 //! writes allocating contiguous runs), directories (lookup, readdir with
 //! stable offsets — hash positions for hashed directories, see `htree`,
 //! byte positions otherwise — create/link/unlink/rmdir/rename with
-//! Linux's rules), symlinks, device nodes, attributes.
+//! Linux's rules), symlinks, device nodes, attributes, extended attributes
+//! (in the inode's extra space, then the external block; see `xattr`).
 //!
 //! State: the inode's on-disk bytes ([`RawInode`]) are kept in memory and
 //! are authoritative; async operations write them to the inode table in the
@@ -37,13 +38,16 @@ use spin::Mutex;
 use super::{
     Ext4, ROOT_INO, blockmap,
     dir::{self, Rec},
-    disk::{corrupt, le16, le32, set32},
+    disk::{compat, corrupt, le16, le32, set32},
     extent::{self, Extent, Mapping},
     htree::{ChainCookies, DxFind},
     inode::{EXTENTS_FL, INDEX_FL, INLINE_DATA_FL, RawInode, Time},
     xattr::{self, Xattr},
 };
-use crate::vfs::{BoxFuture, DirEntry, FileType, Inode, Metadata, NAME_MAX, SetAttr, TimeSet};
+use crate::vfs::{
+    BoxFuture, DirEntry, FileType, Inode, Metadata, NAME_MAX, SetAttr, TimeSet, XATTR_CREATE, XATTR_NAME_MAX,
+    XATTR_REPLACE, XATTR_SIZE_MAX, XattrNamespace, xattr_namespace,
+};
 
 /// Hard link limit (`EXT4_LINK_MAX`).
 const LINK_MAX: u16 = 65000;
@@ -1505,6 +1509,175 @@ impl Ext4Inode {
         Ok(out)
     }
 
+    /// The stored xattr entries of `raw`: (in-inode, external block). The
+    /// caller holds the lock.
+    async fn xattr_entries(&self, raw: &RawInode) -> Result<(Vec<xattr::Entry>, Vec<xattr::Entry>)> {
+        let ibody = xattr::parse_inode_entries(&raw.b, raw.extra_isize())?;
+        let blk = raw.file_acl();
+        if blk == 0 {
+            return Ok((ibody, Vec::new()));
+        }
+        if blk < self.fs.g.first_data_block || blk >= self.fs.g.blocks_count {
+            return Err(corrupt("xattr block out of range"));
+        }
+        let buf = self.fs.cache.get(blk).await?;
+        let seed = self.fs.g.csum.then_some(self.fs.g.csum_seed);
+        let block = buf.read(|d| xattr::parse_block_entries(d, blk, seed))?;
+        Ok((ibody, block))
+    }
+
+    /// `getxattr`: the value of `name`.
+    async fn op_getxattr(&self, name: &str) -> Result<Vec<u8>> {
+        if xattr_namespace(name)? == XattrNamespace::PosixAcl {
+            return Err(err(Errno::ENODATA));
+        }
+        let (index, suffix) = xattr::split_name(name).ok_or(err(Errno::EOPNOTSUPP))?;
+        let _r = self.fs.lock.read().await;
+        let (ibody, block) = self.xattr_entries(&self.raw()).await?;
+        let e =
+            ibody.into_iter().chain(block).find(|e| e.index == index && e.name == suffix).ok_or(err(Errno::ENODATA))?;
+        if e.value_inum == 0 {
+            return Ok(e.value);
+        }
+        // A value in an EA inode (`ea_inode` filesystems, mounted read-only).
+        if e.value_size as usize > XATTR_SIZE_MAX {
+            return Err(corrupt("xattr value too large"));
+        }
+        let ea = self.fs.get_inode(e.value_inum).await?;
+        let mut v = vec![0u8; e.value_size as usize];
+        if ea.read_data(0, &mut v).await? != v.len() {
+            return Err(corrupt("EA inode shorter than its value"));
+        }
+        Ok(v)
+    }
+
+    /// `listxattr`: the names of the listed namespaces, in-inode first.
+    async fn op_listxattr(&self) -> Result<Vec<String>> {
+        let _r = self.fs.lock.read().await;
+        let (ibody, block) = self.xattr_entries(&self.raw()).await?;
+        Ok(ibody.iter().chain(block.iter()).filter_map(xattr::Entry::listed_name).collect())
+    }
+
+    /// `setxattr` (`value` is `Some`) or `removexattr` (`None`), as
+    /// Linux's `ext4_xattr_set_handle` without EA inodes: the attribute
+    /// goes into the inode's extra space if it fits there, else into the
+    /// external block (allocated on first use; a block shared with other
+    /// inodes is copied first), else `ENOSPC`. An emptied block is freed.
+    async fn op_setxattr(&self, name: &str, value: Option<&[u8]>, flags: u32) -> Result<()> {
+        if xattr_namespace(name)? == XattrNamespace::PosixAcl {
+            return Err(err(if value.is_some() { Errno::EOPNOTSUPP } else { Errno::ENODATA }));
+        }
+        let (index, suffix) = xattr::split_name(name).ok_or(err(Errno::EOPNOTSUPP))?;
+        if suffix.len() > XATTR_NAME_MAX {
+            return Err(err(Errno::ERANGE));
+        }
+        if value.is_some_and(|v| v.len() > XATTR_SIZE_MAX) {
+            return Err(err(Errno::E2BIG));
+        }
+        self.check_writable()?;
+        if self.fs.g.compat & compat::EXT_ATTR == 0 {
+            return Err(err(Errno::EOPNOTSUPP));
+        }
+        let _w = self.fs.lock.write().await;
+        let raw = self.raw();
+        let (mut ibody, mut block) = self.xattr_entries(&raw).await?;
+        let is_it = |e: &xattr::Entry| e.index == index && e.name == suffix;
+        let in_ibody = ibody.iter().position(is_it);
+        let in_block = block.iter().position(is_it);
+        let exists = in_ibody.is_some() || in_block.is_some();
+        if exists && flags & XATTR_CREATE != 0 {
+            return Err(err(Errno::EEXIST));
+        }
+        if !exists && (flags & XATTR_REPLACE != 0 || value.is_none()) {
+            return Err(err(Errno::ENODATA));
+        }
+        let ibody_before = ibody.len();
+        if let Some(i) = in_ibody {
+            ibody.remove(i);
+        }
+        let mut block_changed = false;
+        if let Some(i) = in_block {
+            block.remove(i);
+            block_changed = true;
+        }
+        if let Some(v) = value {
+            let entry = xattr::Entry::new(index, suffix, v);
+            let cap = xattr::inode_capacity(&raw.b, raw.extra_isize());
+            if cap.is_some_and(|c| xattr::space_needed(&ibody) + entry.space_len() <= c) {
+                ibody.push(entry);
+            } else {
+                block.push(entry);
+                if !xattr::fits_block(&block, self.fs.g.bs) {
+                    return Err(err(Errno::ENOSPC));
+                }
+                xattr::sort_for_block(&mut block);
+                block_changed = true;
+            }
+        }
+        // The block first: allocating it is the step that may fail.
+        if block_changed {
+            self.store_xattr_block(&block).await?;
+        }
+        if in_ibody.is_some() || ibody.len() != ibody_before {
+            let extra = raw.extra_isize();
+            self.with_raw(|r| xattr::write_inode_area(&mut r.b, extra, &ibody))?;
+        }
+        self.touch(&[Time::C]);
+        self.flush_raw().await?;
+        self.fs.maybe_writeback().await
+    }
+
+    /// Makes the inode's external xattr block hold `entries` (none: no
+    /// block). A block used by this inode alone is rewritten in place; a
+    /// shared one loses this inode's reference and a new one is made.
+    async fn store_xattr_block(&self, entries: &[xattr::Entry]) -> Result<()> {
+        let g = &self.fs.g;
+        let seed = g.csum.then_some(g.csum_seed);
+        let old = self.raw().file_acl();
+        let old_buf = if old != 0 { Some(self.fs.cache.get(old).await?) } else { None };
+        let shared = old_buf.as_ref().is_some_and(|b| b.read(|d| le32(d, 4)) > 1);
+        // A new block if needed (before anything changes, ENOSPC leaves all as it was).
+        let target = match (&old_buf, entries.is_empty()) {
+            (_, true) => None,
+            (Some(_), false) if !shared => Some(old),
+            _ => Some(self.fs.alloc_blocks(self.goal_for(None), 1).await?.0),
+        };
+        if let Some(blk) = target {
+            let data = xattr::build_block(g.bs, blk, entries, 1, seed)?;
+            let buf = if Some(blk) == old_buf.as_ref().map(|b| b.blk()) {
+                self.fs.cache.get(blk).await?
+            } else {
+                self.fs.cache.get_zeroed(blk)?
+            };
+            buf.write(|d| d.copy_from_slice(&data));
+            buf.set_checked();
+            self.fs.cache.mark_dirty(&buf, true);
+        }
+        if let Some(buf) = old_buf
+            && target != Some(old)
+        {
+            if shared {
+                buf.write(|d| {
+                    let refs = le32(d, 4);
+                    set32(d, 4, refs - 1);
+                    if let Some(seed) = seed {
+                        xattr::set_block_csum(seed, old, d);
+                    }
+                });
+                self.fs.cache.mark_dirty(&buf, true);
+            } else {
+                self.fs.free_blocks(old, 1).await?;
+            }
+        }
+        match (old != 0, target) {
+            (false, Some(_)) => self.add_blocks(1),
+            (true, None) => self.add_blocks(-1),
+            _ => {}
+        }
+        self.with_raw(|r| r.set_file_acl(target.unwrap_or(0)));
+        Ok(())
+    }
+
     async fn read_link(&self) -> Result<String> {
         let raw = self.raw();
         let size = raw.size() as usize;
@@ -1846,5 +2019,21 @@ impl Inode for Ext4Inode {
 
     fn sync(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(self.op_sync())
+    }
+
+    fn getxattr<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Vec<u8>>> {
+        Box::pin(self.op_getxattr(name))
+    }
+
+    fn listxattr(&self) -> BoxFuture<'_, Result<Vec<String>>> {
+        Box::pin(self.op_listxattr())
+    }
+
+    fn setxattr<'a>(&'a self, name: &'a str, value: &'a [u8], flags: u32) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.op_setxattr(name, Some(value), flags))
+    }
+
+    fn removexattr<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.op_setxattr(name, None, XATTR_REPLACE))
     }
 }

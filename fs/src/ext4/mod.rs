@@ -13,7 +13,8 @@
 //! `htree`: hashed lookup, hash-order `readdir` with Linux's cookies, the
 //! index maintained on insert), `metadata_csum` (crc32c, verified on every
 //! read: a bad checksum is `EUCLEAN` plus a warning) and `uninit_bg`
-//! (crc16), xattrs (read internally), the orphan list, the jbd2 journal
+//! (crc16), xattrs (read and written, in the inode and in an external
+//! block; values in EA inodes only read), the orphan list, the jbd2 journal
 //! (replayed at mount). `inline_data` and `ea_inode` filesystems are
 //! readable but mounted read-only. An unknown `INCOMPAT` feature refuses
 //! the mount (`EINVAL`); an unknown `RO_COMPAT` feature makes it

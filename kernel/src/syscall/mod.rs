@@ -112,6 +112,7 @@ mod utimensat;
 mod wait4;
 mod waitid;
 mod write;
+mod xattr;
 
 use alloc::sync::Arc;
 use core::future::Future;
@@ -268,6 +269,18 @@ async fn dispatch(t: &Arc<Thread>, ctx: &mut UserContext, nr: usize, a: [u64; 6]
         SYS_FCHOWN => chmod::sys_fchown(t, fd(0), a[1] as u32, a[2] as u32),
         SYS_FCHOWNAT => chmod::sys_fchownat(t, fd(0), a[1], a[2] as u32, a[3] as u32, a[4] as u32).await,
         SYS_UTIMENSAT => utimensat::sys_utimensat(t, fd(0), a[1], a[2], a[3] as u32).await,
+        SYS_SETXATTR => xattr::sys_setxattr(t, xattr::Target::Path(a[0], true), a[1], a[2], a[3], a[4] as u32).await,
+        SYS_LSETXATTR => xattr::sys_setxattr(t, xattr::Target::Path(a[0], false), a[1], a[2], a[3], a[4] as u32).await,
+        SYS_FSETXATTR => xattr::sys_setxattr(t, xattr::Target::Fd(fd(0)), a[1], a[2], a[3], a[4] as u32).await,
+        SYS_GETXATTR => xattr::sys_getxattr(t, xattr::Target::Path(a[0], true), a[1], a[2], a[3]).await,
+        SYS_LGETXATTR => xattr::sys_getxattr(t, xattr::Target::Path(a[0], false), a[1], a[2], a[3]).await,
+        SYS_FGETXATTR => xattr::sys_getxattr(t, xattr::Target::Fd(fd(0)), a[1], a[2], a[3]).await,
+        SYS_LISTXATTR => xattr::sys_listxattr(t, xattr::Target::Path(a[0], true), a[1], a[2]).await,
+        SYS_LLISTXATTR => xattr::sys_listxattr(t, xattr::Target::Path(a[0], false), a[1], a[2]).await,
+        SYS_FLISTXATTR => xattr::sys_listxattr(t, xattr::Target::Fd(fd(0)), a[1], a[2]).await,
+        SYS_REMOVEXATTR => xattr::sys_removexattr(t, xattr::Target::Path(a[0], true), a[1]).await,
+        SYS_LREMOVEXATTR => xattr::sys_removexattr(t, xattr::Target::Path(a[0], false), a[1]).await,
+        SYS_FREMOVEXATTR => xattr::sys_removexattr(t, xattr::Target::Fd(fd(0)), a[1]).await,
         SYS_TRUNCATE => truncate::sys_truncate(t, a[0], a[1] as i64).await,
         SYS_FTRUNCATE => truncate::sys_ftruncate(t, fd(0), a[1] as i64).await,
         SYS_FSYNC | SYS_FDATASYNC => fsync::sys_fsync(t, fd(0)).await,
