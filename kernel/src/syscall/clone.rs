@@ -145,10 +145,12 @@ async fn do_clone(t: &Arc<Thread>, ctx: &UserContext, req: CloneRequest) -> SysR
         }
     }
     if f.contains(CloneFlags::CLONE_PARENT_SETTID) {
-        write_val(t, req.parent_tid, &tid)?;
+        // Linux ignores a failed store here (the child exists and runs either way).
+        let _ = write_val(t, req.parent_tid, &tid);
     }
     if f.contains(CloneFlags::CLONE_CHILD_SETTID) {
-        mm.lock().write_bytes(req.child_tid, &tid.to_le_bytes())?;
+        // Linux stores it from the child (schedule_tail) and ignores a fault, too.
+        let _ = mm.lock().write_bytes(req.child_tid, &tid.to_le_bytes());
     }
     if f.contains(CloneFlags::CLONE_CHILD_CLEARTID) {
         child.clear_child_tid.store(req.child_tid, Ordering::Relaxed);

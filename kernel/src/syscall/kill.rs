@@ -39,7 +39,8 @@ pub fn sys_kill(t: &Arc<Thread>, pid: i32, sig: u32) -> SysResult {
     let me = &t.process;
     let uid = me.state.lock().uid[0];
     let targets: Vec<Arc<Process>> = match pid {
-        p if p > 0 => process::find_process(p as u32).filter(|p| !p.is_zombie() || sig == 0).into_iter().collect(),
+        // A zombie still has its pid until it is reaped: the signal is accepted and dropped.
+        p if p > 0 => process::find_process(p as u32).into_iter().collect(),
         0 => {
             let g = me.state.lock().pgid;
             process::all_processes().into_iter().filter(|p| p.state.lock().pgid == g).collect()
@@ -72,7 +73,16 @@ pub fn sys_tgkill(t: &Arc<Thread>, tgid: Option<i32>, tid: i32, sig: u32) -> Sys
     if tid <= 0 || tgid.is_some_and(|g| g <= 0) || (sig != 0 && !valid_signal(sig)) {
         return Err(Errno::EINVAL.into());
     }
-    let target = process::find_thread(tid as u32).ok_or(Errno::ESRCH)?;
+    let Some(target) = process::find_thread(tid as u32) else {
+        // An exited group leader stays (as a zombie task) until the process is reaped: Linux
+        // accepts the signal and drops it. Other exited threads are gone: ESRCH.
+        let leader = process::find_process(tid as u32).filter(|p| tgid.is_none_or(|g| p.pid == g as u32));
+        return match leader {
+            Some(p) if !may_signal(&t.process, &p, sig) => Err(Errno::EPERM.into()),
+            Some(_) => Ok(0),
+            None => Err(Errno::ESRCH.into()),
+        };
+    };
     if tgid.is_some_and(|g| target.process.pid != g as u32) {
         return Err(Errno::ESRCH.into());
     }
