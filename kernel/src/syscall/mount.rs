@@ -171,7 +171,7 @@ pub async fn sys_mount(t: &Arc<Thread>, source: u64, target: u64, fstype: u64, f
     let fstype = fstype.ok_or(Errno::EINVAL)?;
     let source = source.unwrap_or_else(|| String::from("none"));
     let (root, shown_data) = match fstype.as_str() {
-        "tmpfs" => (new_tmpfs(&data)?, data),
+        "tmpfs" => new_tmpfs(&data)?,
         "devtmpfs" => (devfs::new_instance().await, String::from("mode=755")),
         "proc" => (procfs::new_instance(), String::new()),
         "sysfs" => (sysfs::new_instance(), String::new()),
@@ -214,7 +214,11 @@ fn parse_size(v: &str, percent: bool) -> Result<u64> {
 
 /// A new tmpfs with the options `size=`, `nr_inodes=`, `mode=`, `uid=`, `gid=` (others are
 /// EINVAL, as Linux's "tmpfs: Unknown parameter").
-fn new_tmpfs(data: &str) -> Result<Arc<dyn Inode>> {
+/// A new tmpfs from its option string, and the options as /proc/mounts shows them (Linux's
+/// `shmem_show_options`: size and nr_inodes only when not the defaults, in KiB and inodes;
+/// mode only when not 1777, as three octal digits; uid/gid when not 0; then `inode64`).
+fn new_tmpfs(data: &str) -> Result<(Arc<dyn Inode>, String)> {
+    let default = crate::pseudofs::default_tmpfs_options();
     let mut o = crate::pseudofs::default_tmpfs_options();
     for opt in data.split(',').filter(|s| !s.is_empty()) {
         let (key, value) = opt.split_once('=').unwrap_or((opt, ""));
@@ -228,5 +232,22 @@ fn new_tmpfs(data: &str) -> Result<Arc<dyn Inode>> {
             _ => return Err(Errno::EINVAL.into()),
         }
     }
-    Ok(Tmpfs::with_options(Arc::new(RealtimeClock), o).root())
+    let mut shown: alloc::vec::Vec<String> = alloc::vec::Vec::new();
+    if o.max_bytes != default.max_bytes {
+        shown.push(alloc::format!("size={}k", o.max_bytes.unwrap_or(0).div_ceil(4096) * 4));
+    }
+    if o.max_inodes != default.max_inodes {
+        shown.push(alloc::format!("nr_inodes={}", o.max_inodes.unwrap_or(0)));
+    }
+    if o.root_mode != 0o1777 {
+        shown.push(alloc::format!("mode={:03o}", o.root_mode));
+    }
+    if o.root_uid != 0 {
+        shown.push(alloc::format!("uid={}", o.root_uid));
+    }
+    if o.root_gid != 0 {
+        shown.push(alloc::format!("gid={}", o.root_gid));
+    }
+    shown.push(String::from("inode64"));
+    Ok((Tmpfs::with_options(Arc::new(RealtimeClock), o).root(), shown.join(",")))
 }
