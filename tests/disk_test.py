@@ -149,6 +149,14 @@ tail -c 1 sparse; echo; head -c 4 sparse | od -An -c
     ("proc_self", "head -1 /proc/self/status; read a b < /proc/self/status; echo \"$a $b\"; "
                   "readlink /proc/self/exe; cat /proc/self/comm; sh -c 'echo $$ > pid; readlink /proc/self' > pid2; "
                   "[ \"$(cat pid)\" = \"$(cat pid2)\" ] && echo self-is-pid; rm pid pid2"),
+    # apk installs a package built on the spot (apk mkpkg; no network): files land, the
+    # database knows it, and it survives the shutdown (PERSISTED).
+    ("apk_add", "mkdir -p /tmp/pkg/usr/share/kairos && echo hello-from-pkg > /tmp/pkg/usr/share/kairos/hello.txt "
+                "&& apk mkpkg --info name:kairos-hello --info version:1.0-r0 --info description:test "
+                "--info arch:noarch --info license:MIT --files /tmp/pkg --output /tmp/kairos-hello.apk; "
+                "echo mkpkg=$?; apk add --no-network --allow-untrusted /tmp/kairos-hello.apk 2>&1 | tail -1; "
+                "cat /usr/share/kairos/hello.txt; apk --no-network info -e kairos-hello; "
+                "apk --no-network info -L kairos-hello 2>/dev/null; apk --no-network info 2>/dev/null | wc -l"),
     ("sync", "echo synced > /root/dt/synced; sync; echo sync=$?; sync -f /root/dt/synced; echo syncf=$?"),
 ]
 
@@ -167,6 +175,7 @@ NORMALISE = {
 # boot: path -> contents (bytes, or ("tree", PATH): a copy of PATH of the image), paths that
 # must be gone, symlinks and their targets (plus a's link count and sub's setuid mode).
 PERSISTED = {
+    "/usr/share/kairos/hello.txt": b"hello-from-pkg\n",
     "/root/dt/a": b"one\ntwo\n",
     "/root/dt/hard": b"one\ntwo\n",
     "/root/dt/sub/c2": b"abc",
