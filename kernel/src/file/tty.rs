@@ -125,8 +125,26 @@ pub fn ctty_of_session(sid: Pid) -> Option<Arc<Tty>> {
     ttys.into_iter().find(|t| t.state.lock().session == sid)
 }
 
-/// Is the leader of session `sid` still alive? (Linux takes the terminal away when it
-/// exits; Kairos notices lazily, when another session wants the terminal.)
+/// The leader of session `sid` exits (Linux's `disassociate_ctty(1)`): its controlling
+/// terminal loses the session and foreground group, and that foreground group gets SIGHUP.
+/// (Linux also hangs up the open files of a non-pty terminal; Kairos keeps them usable.)
+pub fn session_leader_exited(sid: Pid) {
+    let Some(tty) = ctty_of_session(sid) else { return };
+    let fg = {
+        let mut s = tty.state.lock();
+        let fg = s.fg_pgrp;
+        s.session = 0;
+        s.fg_pgrp = 0;
+        fg
+    };
+    if fg != 0 {
+        signal::send_to_group(fg, SigInfo::kernel(SIGHUP));
+    }
+    tty.wake();
+}
+
+/// Is the leader of session `sid` still alive? (Also checked when another session wants the
+/// terminal, for a leader whose exit did not release it.)
 pub fn session_leader_alive(sid: Pid) -> bool {
     process::find_process(sid).is_some_and(|p| p.state.lock().exit.is_none())
 }

@@ -291,6 +291,10 @@ fn adoptive_parent(p: &Arc<Process>) -> Option<Arc<Process>> {
 pub fn process_exit(p: &Arc<Process>, status: ExitStatus) {
     log::debug!(target: "proc", "pid {} exits: {status:?}", p.pid);
     cancel_timers(p, true);
+    let sid = p.state.lock().sid;
+    if sid == p.pid {
+        crate::file::tty::session_leader_exited(sid);
+    }
     // Process groups that were already orphaned before this exit get no SIGHUP/SIGCONT.
     let groups_before: alloc::vec::Vec<(u32, bool)> = {
         let mut g: alloc::vec::Vec<u32> = p.state.lock().children.iter().map(|c| c.state.lock().pgid).collect();
