@@ -48,6 +48,20 @@ pub async fn mount(device: &str, read_only: bool) -> Result<Arc<dyn Inode>> {
     Ok(root)
 }
 
+/// Bytes of disk blocks the mounted filesystems keep in their buffer caches, and how many
+/// of them are dirty.
+pub fn buffer_bytes() -> (u64, u64) {
+    let all: Vec<Arc<Ext4>> = MOUNTED.lock().iter().map(|m| m.fs.clone()).collect();
+    let (mut cached, mut dirty) = (0, 0);
+    for fs in all {
+        let stats = fs.cache_stats();
+        let bs = fs.block_size() as u64;
+        cached += stats.cached as u64 * bs;
+        dirty += stats.dirty as u64 * bs;
+    }
+    (cached, dirty)
+}
+
 /// Is `fs_id` a mounted disk filesystem (whose file data the page cache keeps)?
 pub fn is_disk_fs(fs_id: u64) -> bool {
     MOUNTED.lock().iter().any(|m| m.fs.fs_id() == fs_id)

@@ -407,6 +407,11 @@ impl Ext4 {
         Ok(())
     }
 
+    /// The filesystem block size in bytes.
+    pub fn block_size(&self) -> usize {
+        self.g.bs
+    }
+
     /// Buffer cache counters.
     pub fn cache_stats(&self) -> bcache::CacheStats {
         self.cache.stats()

@@ -5,6 +5,36 @@ pub mod frame;
 pub mod pagecache;
 pub mod vm;
 
+/// Where the kernel's RAM is, in bytes (for /proc/meminfo and sysinfo).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MemorySummary {
+    /// RAM the kernel manages: page frames plus the heap.
+    pub total: u64,
+    /// Free frames plus unreserved heap.
+    pub free: u64,
+    /// File pages in the page cache.
+    pub cached: u64,
+    /// Disk blocks in the filesystems' buffer caches (part of the heap in use).
+    pub buffers: u64,
+    /// Page-cache pages and buffer blocks waiting to be written back.
+    pub dirty: u64,
+}
+
+/// The current [`MemorySummary`].
+pub fn memory_summary() -> MemorySummary {
+    let (frames, frames_used) = frame::stats();
+    let (_, heap_used, heap_total) = crate::arch::heap::stats();
+    let (_, cached_pages, dirty_pages) = pagecache::stats();
+    let (buffers, dirty_buffers) = crate::diskfs::buffer_bytes();
+    MemorySummary {
+        total: frames * 4096 + heap_total as u64,
+        free: (frames - frames_used) * 4096 + heap_total.saturating_sub(heap_used) as u64,
+        cached: cached_pages as u64 * 4096,
+        buffers,
+        dirty: dirty_pages as u64 * 4096 + dirty_buffers,
+    }
+}
+
 use crate::arch::boot::{BootInfo, MemoryRegion};
 use crate::arch::layout::{PAGE_SIZE, sections};
 

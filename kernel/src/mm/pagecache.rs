@@ -405,10 +405,12 @@ pub fn drop_deleted() -> usize {
     drop_unused(|_, cf| cf.inode.metadata().nlink == 0 && !cf.has_dirty())
 }
 
-/// Cached files and pages (for /proc/meminfo's `Cached` and tests).
-pub fn stats() -> (usize, usize) {
+/// Cached files, pages and dirty pages (for /proc/meminfo and tests).
+pub fn stats() -> (usize, usize, usize) {
     let files = FILES.lock();
-    (files.len(), files.values().map(|cf| cf.pages.lock().len()).sum())
+    let pages = files.values().map(|cf| cf.pages.lock().len()).sum();
+    let dirty = files.values().map(|cf| cf.pages.lock().values().filter(|p| p.dirty).count()).sum();
+    (files.len(), pages, dirty)
 }
 
 /// Seconds between two runs of the flusher.

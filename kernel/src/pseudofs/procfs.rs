@@ -610,16 +610,19 @@ async fn mounts_text(info: bool) -> Result<String> {
 // ----------------------------------------------------------------------------------------
 
 fn meminfo() -> String {
-    let (total, used) = crate::mm::frame::stats();
-    let total_kb = total * 4;
-    let free_kb = total.saturating_sub(used) * 4;
+    let m = crate::mm::memory_summary();
+    let (total_kb, free_kb) = (m.total / 1024, m.free / 1024);
+    let (cached_kb, buffers_kb) = (m.cached / 1024, m.buffers / 1024);
+    // Clean cached pages and buffers can be dropped for memory.
+    let available_kb = free_kb + (m.cached + m.buffers).saturating_sub(m.dirty) / 1024;
+    let used_kb = total_kb.saturating_sub(free_kb);
     let mut s = String::new();
-    let rows: [(&str, u64); 24] = [
+    let rows: [(&str, u64); 26] = [
         ("MemTotal:", total_kb),
         ("MemFree:", free_kb),
-        ("MemAvailable:", free_kb),
-        ("Buffers:", 0),
-        ("Cached:", 0),
+        ("MemAvailable:", available_kb),
+        ("Buffers:", buffers_kb),
+        ("Cached:", cached_kb),
         ("SwapCached:", 0),
         ("Active:", 0),
         ("Inactive:", 0),
@@ -627,16 +630,18 @@ fn meminfo() -> String {
         ("Mlocked:", 0),
         ("SwapTotal:", 0),
         ("SwapFree:", 0),
-        ("Dirty:", 0),
+        ("Dirty:", m.dirty / 1024),
         ("Writeback:", 0),
         ("AnonPages:", 0),
         ("Mapped:", 0),
         ("Shmem:", 0),
         ("Slab:", 0),
+        ("SReclaimable:", 0),
+        ("SUnreclaim:", 0),
         ("KernelStack:", 0),
         ("PageTables:", 0),
         ("CommitLimit:", total_kb / 2),
-        ("Committed_AS:", used * 4),
+        ("Committed_AS:", used_kb),
         ("VmallocTotal:", 0),
         ("VmallocUsed:", 0),
     ];
