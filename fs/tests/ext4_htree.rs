@@ -395,3 +395,68 @@ fn hash_collisions_list_every_entry_once() {
     assert_fsck_clean(&img);
     assert!(dir_flags(&img, "d").0);
 }
+
+/// The listing cache kept between `readdir` calls (one hashed leaf read and hashed once, not
+/// once per entry) must never hide a change: interleave partial listings with creates,
+/// unlinks and renames, and check every continuation against a fresh walk from the same
+/// cookie done after the change.
+#[test]
+fn readdir_listing_cache_sees_every_change() {
+    let (disk, fs) = mount(mkfs("-t ext4 -b 1024 -N 8000", 16, None));
+    let root = fs.root();
+    let dir = block_on(root.create("d", FileType::Directory, 0o755, 0, 0, 0)).unwrap();
+    for i in 0..1500 {
+        block_on(dir.create(&format!("file-{i}"), FileType::Regular, 0o644, 0, 0, 0)).unwrap();
+    }
+    let mut rng = Rng(5);
+    let mut serial = 1500;
+    for round in 0..40 {
+        // Walk part of the listing (this fills and uses the cache).
+        let mut off = 0;
+        for _ in 0..rng.below(400) {
+            match block_on(dir.readdir(off)).unwrap() {
+                Some((_, next)) => off = next,
+                None => break,
+            }
+        }
+        // Peek at the next two entries (the cache now covers them), then change the second.
+        let Some((_, after_first)) = block_on(dir.readdir(off)).unwrap() else { continue };
+        let Some((second, _)) = block_on(dir.readdir(after_first)).unwrap() else { continue };
+        off = after_first;
+        match round % 3 {
+            0 => {
+                serial += 1;
+                block_on(dir.create(&format!("new-{serial}"), FileType::Regular, 0o644, 0, 0, 0)).unwrap();
+                block_on(dir.unlink(&second.name)).unwrap();
+            }
+            1 => block_on(dir.unlink(&second.name)).unwrap(),
+            _ => {
+                serial += 1;
+                block_on(dir.rename(&second.name, &dir, &format!("moved-{serial}"), 0)).unwrap();
+            }
+        }
+        let gone = second.name.clone();
+        // Continuing from `off` must give what a full fresh listing has from that cookie on.
+        let mut rest = Vec::new();
+        let mut o = off;
+        while let Some((e, next)) = block_on(dir.readdir(o)).unwrap() {
+            rest.push((e.name, next));
+            o = next;
+        }
+        let full = listing(&dir);
+        let tail: Vec<(String, u64)> = match full.iter().position(|(n, _)| Some(n) == rest.first().map(|r| &r.0)) {
+            Some(i) => full[i..].to_vec(),
+            None => Vec::new(),
+        };
+        assert_eq!(rest, tail, "round {round}: continuation from {off:#x} differs from a fresh listing");
+        assert!(!rest.iter().any(|(n, _)| *n == gone), "round {round}: {gone} listed after it was removed");
+        let mut names: Vec<&String> = full.iter().map(|(n, _)| n).collect();
+        let before = names.len();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), before, "round {round}: an entry is listed twice");
+    }
+    drop((dir, root));
+    let img = unmount(&disk, &fs);
+    assert_fsck_clean(&img);
+}

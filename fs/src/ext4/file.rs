@@ -99,6 +99,12 @@ pub struct Ext4Inode {
     freed: AtomicBool,
     /// `readdir` cookies issued inside hash-collision chains.
     pub(super) chain_cookies: Mutex<ChainCookies>,
+    /// Bumped whenever a block of this directory changes ([`Ext4Inode::seal_dir_block`]).
+    pub(super) dir_version: core::sync::atomic::AtomicU64,
+    /// The last hash-ordered listing read from disk, reused by the next `readdir` calls
+    /// while the directory is unchanged (one entry per call would otherwise re-read and
+    /// re-hash a whole leaf for every entry).
+    pub(super) dx_list_cache: Mutex<Option<super::htree::DxListCache>>,
 }
 
 /// An entry of an inline directory: `(offset, ino, ftype, name)`.
@@ -133,6 +139,8 @@ impl Ext4Inode {
             st: Mutex::new(State { raw, trunc_floor: None }),
             freed: AtomicBool::new(false),
             chain_cookies: Mutex::new(ChainCookies::default()),
+            dir_version: core::sync::atomic::AtomicU64::new(0),
+            dx_list_cache: Mutex::new(None),
         }))
     }
 
@@ -749,6 +757,7 @@ impl Ext4Inode {
 
     /// Recomputes the checksum of a modified directory block.
     pub(super) fn seal_dir_block(&self, lblk: u64, buf: &Arc<super::bcache::Buf>) {
+        self.dir_version.fetch_add(1, Ordering::AcqRel);
         if self.fs.g.csum {
             let seed = self.seed();
             let indexed = self.is_indexed();

@@ -128,6 +128,48 @@ impl Probe {
 /// One listed entry: its hash, inode, type byte and name.
 type Listed = (DxHash, u32, u8, Vec<u8>);
 
+/// A hash-ordered listing kept between `readdir` calls: `list` holds, in listing order,
+/// every entry with `from <= key < bound` (`bound` None: to the end), valid while the
+/// directory's version is `version`.
+pub(super) struct DxListCache {
+    version: u64,
+    from: (u32, u32),
+    bound: Option<(u32, u32)>,
+    list: Vec<Listed>,
+}
+
+impl DxListCache {
+    /// What a `readdir` at `start` needs of this listing, if it is here: the entries of the
+    /// first two keys at or after `start` and the first entry of the third (fewer when the
+    /// directory ends first), all known to be complete.
+    fn answer(&self, version: u64, start: (u32, u32)) -> Option<Vec<Listed>> {
+        if version != self.version || start < self.from {
+            return None;
+        }
+        let at = self.list.partition_point(|e| key(e.0) < start);
+        let mut keys = 0;
+        let mut last = None;
+        let mut end = at;
+        for e in &self.list[at..] {
+            if last != Some(key(e.0)) {
+                keys += 1;
+                last = Some(key(e.0));
+                if keys == 3 {
+                    // The third key must lie below the bound to be sure nothing is missing.
+                    if self.bound.is_some_and(|b| key(e.0) >= b) {
+                        return None;
+                    }
+                    end += 1;
+                    return Some(self.list[at..end].to_vec());
+                }
+            }
+            end += 1;
+        }
+        // Fewer than three keys left: only an answer when the listing runs to the end.
+        self.bound.is_none().then(|| self.list[at..].to_vec())
+    }
+}
+
 use super::file::Ext4Inode;
 
 impl Ext4Inode {
@@ -297,7 +339,8 @@ impl Ext4Inode {
     /// The entries at or after `start` in listing order, holding at least
     /// every entry of the first two distinct positions (all of them if
     /// fewer remain). `None`: the index is bad; list linearly.
-    async fn dx_collect(&self, start: DxHash) -> Result<Option<Vec<Listed>>> {
+    /// Also returns the key below which the listing is complete (None: to the end).
+    async fn dx_collect(&self, start: DxHash) -> Result<Option<(Vec<Listed>, Option<(u32, u32)>)>> {
         let mut out: Vec<Listed> = Vec::new();
         if !self.is_indexed() {
             let Some(hasher) = self.default_hasher() else {
@@ -305,7 +348,7 @@ impl Ext4Inode {
                 return Ok(None);
             };
             self.hashed_leaf(0, &hasher, start, &mut out).await?;
-            return Ok(Some(chain_order(out)));
+            return Ok(Some((chain_order(out), None)));
         }
         let Some(mut p) = self.dx_probe(None, start.major).await? else {
             return Ok(None);
@@ -322,18 +365,19 @@ impl Ext4Inode {
                 out.push((h, ino, ft, name));
             }
         }
-        loop {
+        let bound = loop {
             let hasher = p.hasher;
             self.hashed_leaf(p.leaf(), &hasher, start, &mut out).await?;
-            let Some(next) = self.dx_next_leaf(&mut p).await? else { break };
+            let Some(next) = self.dx_next_leaf(&mut p).await? else { break None };
             let mut keys: Vec<(u32, u32)> = out.iter().map(|e| key(e.0)).collect();
             keys.sort_unstable();
             keys.dedup();
             if keys.len() >= 2 && keys[1].0 < next & !1 {
-                break;
+                // Later leaves hold only hashes from `next & !1` on.
+                break Some((next & !1, 0));
             }
-        }
-        Ok(Some(chain_order(out)))
+        };
+        Ok(Some((chain_order(out), bound)))
     }
 
     /// `readdir` of a hash-ordered directory at cookie `offset`.
@@ -353,8 +397,18 @@ impl Ext4Inode {
         } else {
             (offset, 0)
         };
-        let Some(list) = self.dx_collect(pos2hash(pos)).await? else {
-            return Ok(Err(()));
+        let start = pos2hash(pos);
+        let version = self.dir_version.load(core::sync::atomic::Ordering::Acquire);
+        let cached = self.dx_list_cache.lock().as_ref().and_then(|c| c.answer(version, key(start)));
+        let list = match cached {
+            Some(list) => list,
+            None => {
+                let Some((list, bound)) = self.dx_collect(start).await? else {
+                    return Ok(Err(()));
+                };
+                *self.dx_list_cache.lock() = Some(DxListCache { version, from: key(start), bound, list: list.clone() });
+                list
+            }
         };
         let Some(first) = list.first().map(|e| key(e.0)) else {
             return Ok(Ok(None));
